@@ -1,0 +1,122 @@
+/* The contract between the gateway and a cell (sandgate-worker).
+ *
+ * The gateway builds the cell's namespaces, then execs sandgate-worker as
+ * the app's user with these descriptors in place and a cleared environment:
+ *
+ *   0  /dev/null
+ *   1  the app log (append-only file or the gateway's stderr)
+ *   2  the app log
+ *   3  SG_FD_CTL       SOCK_SEQPACKET, gateway <-> zygote control messages
+ *   4  SG_FD_DISPATCH  SOCK_SEQPACKET, routed requests in (struct
+ *                      sg_dispatch + env block + body prefix, the client
+ *                      socket as SCM_RIGHTS), struct sg_done out
+ *   5  SG_FD_SCOREBOARD memfd holding struct sg_scoreboard (MAP_SHARED)
+ *   6  SG_FD_LISTEN    optional: the app's own SCGI listening socket
+ *                      (direct path); absent when --listen-fd is not given
+ *   7  SG_FD_ACCESS    optional: access log (combined format), with
+ *                      --access-log
+ *
+ * Everything else the worker needs comes on its command line; see
+ * `sandgate-worker --help` and gateway/worker/args.c.
+ */
+#ifndef SG_CELLPROTO_H
+#define SG_CELLPROTO_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+enum {
+	SG_FD_CTL = 3,
+	SG_FD_DISPATCH = 4,
+	SG_FD_SCOREBOARD = 5,
+	SG_FD_LISTEN = 6,
+	SG_FD_ACCESS = 7,
+};
+
+/* ---- control messages (SG_FD_CTL), fixed size ---- */
+
+enum sg_ctl_type {
+	/* zygote -> gateway */
+	SG_CTL_READY = 1,         /* app imported, workers forked */
+	SG_CTL_IMPORT_FAILED = 2, /* traceback went to the app log; zygote exits */
+	SG_CTL_WORKER_EXIT = 3,   /* slot, pid, status, request_id, response_started */
+	/* gateway -> zygote */
+	SG_CTL_TIMEOUT = 10, /* kill worker slot/pid: traceback to log, 504 if nothing sent */
+	SG_CTL_DRAIN = 11,   /* stop taking requests, finish in-flight ones, exit 0 */
+};
+
+struct sg_ctl_msg {
+	uint32_t type;
+	int32_t slot;
+	int32_t pid;    /* pid inside the cell */
+	int32_t status; /* wait status for SG_CTL_WORKER_EXIT */
+	uint64_t request_id;
+	uint32_t response_started;
+	uint32_t reserved;
+};
+
+/* ---- routed requests (SG_FD_DISPATCH) ---- */
+
+enum sg_proto {
+	SG_PROTO_SCGI = 1, /* respond with "Status: ..." CGI-style head */
+	SG_PROTO_HTTP = 2, /* respond with "HTTP/1.1 ..." and Connection: close */
+};
+
+#define SG_DISPATCH_MAGIC 0x53474431u /* "SGD1" */
+
+/* Followed in the same message by env_len bytes of env block (see envblock.h)
+ * and body_len bytes of request body the gateway already read past the head.
+ * Exactly one descriptor, the client socket, rides along as SCM_RIGHTS. */
+struct sg_dispatch {
+	uint32_t magic;
+	uint32_t proto;
+	uint64_t request_id;
+	uint32_t env_len;
+	uint32_t body_len;
+};
+
+/* Largest dispatch message: header + head + already-read body bytes. */
+#define SG_DISPATCH_MAX (sizeof(struct sg_dispatch) + 65536 + 16384)
+
+/* Worker -> gateway when a routed request is finished (response written,
+ * client socket shut down). Sent before the slot is marked idle. */
+struct sg_done {
+	uint64_t request_id;
+	uint32_t status; /* HTTP status sent, 0 if none */
+	uint32_t reserved;
+};
+
+/* ---- scoreboard (SG_FD_SCOREBOARD) ---- */
+
+enum sg_slot_state {
+	SG_SLOT_EMPTY = 0,
+	SG_SLOT_IDLE = 1,
+	SG_SLOT_BUSY = 2,
+};
+
+#define SG_SCOREBOARD_MAGIC 0x53475342u /* "SGSB" */
+#define SG_MAX_WORKERS 256
+#define SG_SLOT_REQUEST_LEN 96
+
+struct sg_slot {
+	_Atomic uint32_t state;
+	_Atomic uint32_t response_started;
+	_Atomic int32_t pid;          /* pid inside the cell */
+	_Atomic uint64_t request_id;  /* routed request, 0 on the direct path */
+	_Atomic uint64_t started_ms;  /* CLOCK_MONOTONIC ms at request start */
+	_Atomic uint64_t requests;    /* requests this worker has served */
+	char request[SG_SLOT_REQUEST_LEN]; /* "GET /path", NUL-terminated, best effort */
+};
+
+struct sg_scoreboard {
+	uint32_t magic;
+	uint32_t nslots;
+	struct sg_slot slot[];
+};
+
+static inline uint64_t sg_scoreboard_size(uint32_t nslots)
+{
+	return sizeof(struct sg_scoreboard) + (uint64_t)nslots * sizeof(struct sg_slot);
+}
+
+#endif
