@@ -1,0 +1,7 @@
+from django.urls import path
+
+from mysite import views
+
+urlpatterns = [
+    path("form/", views.form, name="form"),
+]

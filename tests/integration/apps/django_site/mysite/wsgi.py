@@ -1,0 +1,7 @@
+"""Served as `mysite.wsgi:application` with --chdir/--pythonpath django_site."""
+import os
+
+from django.core.wsgi import get_wsgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mysite.settings")
+application = get_wsgi_application()

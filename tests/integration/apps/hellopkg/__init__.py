@@ -1,0 +1,1 @@
+"""A package for the `package.module:callable` app spec form."""
