@@ -7,6 +7,7 @@
 
 #include <limits.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #include "addr.h"
@@ -15,6 +16,15 @@
 #define SG_NAME_MAX 64
 #define SG_MAX_PYTHONPATH 16
 #define SG_MAX_ALLOW_UIDS 16
+#define SG_MAX_LISTENERS 32
+#define SG_MAX_APPS 256
+#define SG_MAX_PROCESSES 128     /* SG_MAX_WORKERS / 2 */
+#define SG_MAX_TIMEOUT 86400
+#define SG_MAX_QUEUE 10000
+#define SG_MAX_GRACEFUL 3600
+#define SG_DEFAULT_MAX_BODY (1LL << 30)
+#define SG_CONFIG_FILE_MAX (1024 * 1024) /* bytes sg_config_load reads at most */
+#define SG_DIAGS_MAX 200         /* problems kept; later ones are dropped */
 
 enum sg_listener_kind { SG_LISTEN_HTTP, SG_LISTEN_SCGI };
 
@@ -24,6 +34,10 @@ struct sg_listener_conf {
 	int socket_mode;        /* Unix sockets: 0600 for HTTP, 0660 for SCGI by default */
 	int n_allow_uids;       /* HTTP on a Unix socket: SO_PEERCRED allow-list; */
 	uid_t allow_uids[SG_MAX_ALLOW_UIDS]; /* 0 entries = the socket owner only */
+	/* Entries given as user names: allow_names[i] is the name and
+	 * allow_uids[i] is (uid_t)-1 until sg_config_resolve looks it up;
+	 * "" when the entry was a number. */
+	char allow_names[SG_MAX_ALLOW_UIDS][SG_NAME_MAX];
 	int line;               /* 0 when from the command line */
 };
 
@@ -34,8 +48,8 @@ struct sg_app_conf {
 	int n_pythonpath;
 	char pythonpath[SG_MAX_PYTHONPATH][PATH_MAX];
 	char venv[PATH_MAX];     /* "" = none */
-	char user[SG_NAME_MAX];  /* resolved into uid/gid by sg_config_resolve */
-	uid_t uid;
+	char user[SG_NAME_MAX];  /* resolved into uid/gid by sg_config_resolve; "" = default */
+	uid_t uid;               /* (uid_t)-1 until sg_config_resolve */
 	gid_t gid;
 	int processes;           /* 1..SG_MAX_WORKERS/2, default 2 */
 	int max_requests;        /* 0 = never recycle */
@@ -80,7 +94,15 @@ void sg_diags_free(struct sg_diags *d);
 int sg_config_parse(const char *text, const char *file, struct sg_config *cfg,
 		    struct sg_diags *d);
 
-/* Reads path, then sg_config_parse. */
+/* The same, resolving relative paths against base_dir (absolute) rather
+ * than the directory part of file. cfg is filled as far as it could be
+ * even when problems were found, so that more of them can be reported;
+ * free it with sg_config_free either way. */
+int sg_config_parse_at(const char *text, const char *file, const char *base_dir,
+		       struct sg_config *cfg, struct sg_diags *d);
+
+/* Reads path (at most SG_CONFIG_FILE_MAX bytes), then sg_config_parse_at
+ * with the file's real directory. Messages name path as given. */
 int sg_config_load(const char *path, struct sg_config *cfg, struct sg_diags *d);
 
 /* Looks up each app's user (getpwnam) and applies the run-as rules: as root
@@ -92,8 +114,34 @@ int sg_config_resolve(struct sg_config *cfg, uid_t gateway_uid, struct sg_diags 
 void sg_config_defaults_app(struct sg_app_conf *app);
 void sg_config_free(struct sg_config *cfg);
 
-/* `sandgate serve [options] APP` -> cfg. Returns 0, or -1 with err. */
+/* ---- value checks shared by the file and the command line (pure) ---- */
+
+/* An app's module: "file.py", "dir/file.py[:callable]" or
+ * "pkg.mod[:callable]". A spec containing '/' or ending in ".py" is a file. */
+struct sg_module_spec {
+	bool is_file;
+	char target[PATH_MAX]; /* the file path as given, or the dotted module name */
+	char callable[128];    /* "" = the worker's default */
+};
+int sg_module_spec_parse(const char *spec, struct sg_module_spec *out, struct sg_error *err);
+
+/* [A-Za-z0-9_.-]{1,63}, not "." or "..". */
+int sg_config_check_name(const char *name, struct sg_error *err);
+/* "" or "/a/b": no trailing '/', no "//", no "." or ".." segment. */
+int sg_config_check_prefix(const char *prefix, struct sg_error *err);
+/* Letters, digits, '-', '.', then an optional ":port". */
+int sg_config_check_host(const char *host, struct sg_error *err);
+/* An octal mode given as text ("0660", "660"), 0..0777. */
+int sg_config_parse_mode(const char *text, int *mode, struct sg_error *err);
+
+/* ---- the command line ---- */
+
+/* `sandgate serve [options] APP` or `sandgate serve -c FILE` (argv[0] is
+ * "serve"). Returns 0 with cfg filled (source "command line", *config_file
+ * NULL), or 0 with *config_file set and cfg empty for -c (the caller loads
+ * it); 1 after printing the usage for -h/--help (exit 0); -1 with err. */
 int sg_cli_parse_serve(int argc, char **argv, struct sg_config *cfg, const char **config_file,
 		       struct sg_error *err);
+void sg_cli_serve_usage(FILE *out);
 
 #endif
