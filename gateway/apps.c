@@ -1,0 +1,185 @@
+/* The runtime apps: their direct-path sockets and log files, built from
+ * the configuration at start and rebuilt on reload (SIGHUP), where every
+ * app gets a fresh cell that replaces the old one once it is ready. */
+#include "cell.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "listener.h"
+#include "log.h"
+
+static int open_log(const char *path, const struct sg_app_conf *c, struct sg_error *err)
+{
+	if (path[0] == '\0')
+		return -1;
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
+	if (fd < 0)
+		return sg_fail_errno(err, "app %s: open log %s", c->name, path), -2;
+	return fd;
+}
+
+void sg_app_release(struct sg_app *app)
+{
+	if (app->sock_fd >= 0) {
+		close(app->sock_fd);
+		sg_listen_unlink(&app->conf.socket);
+	}
+	if (app->log_fd >= 0)
+		close(app->log_fd);
+	if (app->access_fd >= 0)
+		close(app->access_fd);
+	app->sock_fd = app->log_fd = app->access_fd = -1;
+}
+
+static struct sg_app *app_open(struct sg_gateway *gw, const struct sg_app_conf *conf,
+			       struct sg_app *reuse_socket_of, struct sg_error *err)
+{
+	struct sg_app *app = calloc(1, sizeof *app);
+	if (app == NULL)
+		return sg_fail(err, "out of memory"), NULL;
+	app->conf = *conf;
+	app->gw = gw;
+	app->sock_fd = app->log_fd = app->access_fd = -1;
+	if ((app->log_fd = open_log(conf->log, conf, err)) == -2 ||
+	    (app->access_fd = open_log(conf->access_log, conf, err)) == -2)
+		goto fail;
+	if (reuse_socket_of != NULL) {
+		/* Same address across a reload: the socket (and its backlog) stays. */
+		app->sock_fd = reuse_socket_of->sock_fd;
+		reuse_socket_of->sock_fd = -1;
+	} else if (conf->has_socket) {
+		app->sock_fd = sg_listen_open(&conf->socket, conf->socket_mode, (gid_t)-1, err);
+		if (app->sock_fd < 0) {
+			sg_error_prefix(err, "app %s", conf->name);
+			goto fail;
+		}
+	}
+	return app;
+fail:
+	if (app->log_fd < -1)
+		app->log_fd = -1;
+	if (app->access_fd < -1)
+		app->access_fd = -1;
+	sg_app_release(app);
+	free(app);
+	return NULL;
+}
+
+int sg_apps_open(struct sg_gateway *gw, struct sg_error *err)
+{
+	gw->apps = calloc((size_t)gw->cfg.n_apps, sizeof *gw->apps);
+	if (gw->apps == NULL && gw->cfg.n_apps > 0)
+		return sg_fail(err, "out of memory");
+	for (int i = 0; i < gw->cfg.n_apps; i++) {
+		gw->apps[i] = app_open(gw, &gw->cfg.apps[i], NULL, err);
+		if (gw->apps[i] == NULL)
+			return -1;
+		gw->n_apps++;
+	}
+	return 0;
+}
+
+static struct sg_app *find_app(struct sg_gateway *gw, const char *name)
+{
+	for (int i = 0; i < gw->n_apps; i++)
+		if (!gw->apps[i]->removed && strcmp(gw->apps[i]->conf.name, name) == 0)
+			return gw->apps[i];
+	return NULL;
+}
+
+static bool same_socket(const struct sg_app_conf *a, const struct sg_app_conf *b)
+{
+	return a->has_socket && b->has_socket && strcmp(a->socket.text, b->socket.text) == 0;
+}
+
+/* The old app object hands its cells over to the new one. */
+static void adopt_cells(struct sg_app *from, struct sg_app *to)
+{
+	for (struct sg_cell *c = to->gw->cells; c != NULL; c = c->next_live)
+		if (c->app == from)
+			c->app = to;
+	to->cell = from->cell;
+	to->next = from->next;
+	from->cell = from->next = NULL;
+}
+
+/* Every app of the fresh configuration gets a new cell; the old cell keeps
+ * serving until the new one is ready (cell.c), then drains. Apps that are
+ * gone drain and are freed once their cells are. */
+int sg_apps_reload(struct sg_gateway *gw, struct sg_config *fresh, struct sg_error *err)
+{
+	struct sg_app **apps = calloc((size_t)fresh->n_apps + (size_t)gw->n_apps, sizeof *apps);
+	if (apps == NULL)
+		return sg_fail(err, "out of memory");
+	int n = 0;
+	for (int i = 0; i < fresh->n_apps; i++) {
+		struct sg_app *old = find_app(gw, fresh->apps[i].name);
+		bool keep = old && same_socket(&old->conf, &fresh->apps[i]);
+		struct sg_app *app = app_open(gw, &fresh->apps[i], keep ? old : NULL, err);
+		if (app == NULL) {
+			for (int j = 0; j < n; j++) {
+				sg_app_release(apps[j]);
+				free(apps[j]);
+			}
+			free(apps);
+			return -1;
+		}
+		if (old != NULL) {
+			adopt_cells(old, app);
+			old->removed = true;
+			apps[n++] = old; /* kept in the list until reaped */
+		}
+		apps[n++] = app;
+	}
+	for (int i = 0; i < gw->n_apps; i++) {
+		struct sg_app *old = gw->apps[i];
+		if (old->removed)
+			continue;
+		old->removed = true;
+		apps[n++] = old;
+	}
+	free(gw->apps);
+	gw->apps = apps;
+	gw->n_apps = n;
+	for (int i = 0; i < n; i++) {
+		struct sg_app *app = apps[i];
+		if (app->removed) {
+			if (app->cell)
+				sg_cell_drain(app->cell);
+			if (app->next)
+				sg_cell_drain(app->next);
+			continue;
+		}
+		if (app->next != NULL)
+			sg_cell_drain(app->next);
+		app->failures = 0;
+		app->retry_at_ms = 0;
+		struct sg_error cerr;
+		if (sg_cell_start(app, &cerr) < 0)
+			sg_error("app %s: cannot start its new cell: %s", app->conf.name, cerr.msg);
+	}
+	return 0;
+}
+
+/* Removed apps go once no cell of theirs is alive. */
+void sg_apps_reap_removed(struct sg_gateway *gw)
+{
+	int n = 0;
+	for (int i = 0; i < gw->n_apps; i++) {
+		struct sg_app *app = gw->apps[i];
+		bool busy = false;
+		for (struct sg_cell *c = gw->cells; c != NULL; c = c->next_live)
+			busy |= c->app == app;
+		if (app->removed && !busy) {
+			sg_app_release(app);
+			free(app);
+			continue;
+		}
+		gw->apps[n++] = app;
+	}
+	gw->n_apps = n;
+}

@@ -1,0 +1,46 @@
+/* A cell as the gateway sees it: the zygote's pid and pidfd, the control
+ * and dispatch sockets, the shared scoreboard, and the routed requests
+ * handed to it and not yet finished (the gateway keeps a copy of each
+ * client socket so it can answer 502 if the worker dies before replying). */
+#ifndef SG_CELL_H
+#define SG_CELL_H
+
+#include "gateway.h"
+
+enum sg_cell_state {
+	SG_CELL_STARTING, /* zygote importing the app */
+	SG_CELL_READY,    /* serving */
+	SG_CELL_DRAINING, /* replaced or stopping: finishing in-flight requests */
+};
+
+struct sg_pending {
+	uint64_t id;
+	int fd;
+	enum sg_proto proto;
+};
+
+struct sg_cell {
+	struct sg_app *app;
+	struct sg_gateway *gw;
+	struct sg_cell *next_live; /* gw->cells list */
+	enum sg_cell_state state;
+	pid_t pid;
+	struct sg_watch pidw;  /* pidfd: readable when the zygote exits */
+	struct sg_watch ctlw;  /* gateway end of SG_FD_CTL */
+	struct sg_watch dispw; /* gateway end of SG_FD_DISPATCH */
+	struct sg_scoreboard *sb;
+	size_t sb_size;
+	int32_t *timeout_sent; /* per slot: pid already told to time out */
+	int n_pending;
+	int cap_pending;       /* processes + queue */
+	struct sg_pending *pending;
+	uint64_t started_ms;
+	uint64_t drain_deadline_ms;
+};
+
+/* dispatch.c */
+void sg_pending_finish(struct sg_cell *c, uint64_t id, int reply_status);
+void sg_pending_fail_all(struct sg_cell *c, int status);
+void sg_dispatch_readable(struct sg_watch *w, uint32_t events);
+
+#endif

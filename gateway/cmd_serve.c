@@ -1,0 +1,231 @@
+/* `sandgate serve`: load the configuration, open the listeners and the
+ * apps' sockets, start a cell per app, and run the loop until SIGTERM or
+ * SIGINT (graceful stop); SIGHUP reloads. */
+#include "cell.h"
+#include "cmd_serve.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include "listener.h"
+#include "log.h"
+
+#define TICK_MS 200
+
+static struct sg_gateway gateway;
+
+static int find_worker(struct sg_error *err)
+{
+	char self[PATH_MAX], path[PATH_MAX + 64];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+	if (n < 0)
+		return sg_fail_errno(err, "readlink /proc/self/exe");
+	self[n] = '\0';
+	const char *dir = dirname(self);
+	const char *const candidates[] = { "%s/sandgate-worker", "%s/../libexec/sandgate/sandgate-worker" };
+	for (size_t i = 0; i < 2; i++) {
+		snprintf(path, sizeof path, candidates[i], dir);
+		int fd = open(path, O_PATH | O_CLOEXEC);
+		if (fd >= 0)
+			return fd;
+	}
+	return sg_fail(err, "sandgate-worker not found next to %s or in ../libexec/sandgate", dir);
+}
+
+static int load_config(struct sg_config *cfg, const char *file)
+{
+	struct sg_diags d = { 0 };
+	int rc = 0;
+	if (file != NULL && sg_config_load(file, cfg, &d) < 0)
+		rc = -1;
+	if (rc == 0 && sg_config_resolve(cfg, geteuid(), &d) < 0)
+		rc = -1;
+	for (int i = 0; i < d.n; i++)
+		sg_error("%s", d.msg[i]);
+	sg_diags_free(&d);
+	return rc;
+}
+
+static int open_listeners(struct sg_gateway *gw, struct sg_error *err)
+{
+	gw->listeners = calloc((size_t)gw->cfg.n_listeners + 1, sizeof *gw->listeners);
+	if (gw->listeners == NULL)
+		return sg_fail(err, "out of memory");
+	for (int i = 0; i < gw->cfg.n_listeners; i++) {
+		struct sg_listener *l = &gw->listeners[i];
+		l->conf = gw->cfg.listeners[i];
+		l->gw = gw;
+		l->watch.fn = sg_listener_ready;
+		l->watch.fd = sg_listen_open(&l->conf.addr, l->conf.socket_mode, (gid_t)-1, err);
+		if (l->watch.fd < 0)
+			return -1;
+		gw->n_listeners++;
+		if (sg_loop_add(&gw->loop, &l->watch, EPOLLIN, err) < 0)
+			return -1;
+		sg_info("listening for %s on %s", l->conf.kind == SG_LISTEN_HTTP ? "HTTP" : "SCGI",
+			l->conf.addr.text);
+	}
+	return 0;
+}
+
+static void close_listeners(struct sg_gateway *gw)
+{
+	for (int i = 0; i < gw->n_listeners; i++) {
+		struct sg_listener *l = &gw->listeners[i];
+		if (l->watch.fd < 0)
+			continue;
+		sg_loop_del(&gw->loop, &l->watch);
+		close(l->watch.fd);
+		l->watch.fd = -1;
+		sg_listen_unlink(&l->conf.addr);
+	}
+}
+
+static void begin_stop(struct sg_gateway *gw, const char *why)
+{
+	if (gw->stopping)
+		return;
+	sg_info("%s: no new connections; letting in-flight requests finish (up to %d s)", why,
+		gw->cfg.graceful_timeout);
+	gw->stopping = true;
+	gw->stop_deadline_ms = sg_now_ms() + (uint64_t)gw->cfg.graceful_timeout * 1000 + 2000;
+	close_listeners(gw);
+	sg_conns_close_all(gw);
+	for (int i = 0; i < gw->n_apps; i++)
+		sg_app_release(gw->apps[i]);
+	for (struct sg_cell *c = gw->cells; c != NULL; c = c->next_live)
+		sg_cell_drain(c);
+}
+
+static void reload(struct sg_gateway *gw)
+{
+	struct sg_config fresh = { 0 };
+	struct sg_error err;
+	if (gw->config_file == NULL) {
+		/* Serving from the command line: the same apps, re-imported. */
+		sg_info("SIGHUP: restarting every app's cell");
+		if (sg_apps_reload(gw, &gw->cfg, &err) < 0)
+			sg_error("reload: %s", err.msg);
+		return;
+	}
+	sg_info("SIGHUP: reloading %s", gw->config_file);
+	if (load_config(&fresh, gw->config_file) < 0) {
+		sg_error("reload: %s has problems; still serving the previous configuration",
+			 gw->config_file);
+		sg_config_free(&fresh);
+		return;
+	}
+	if (sg_apps_reload(gw, &fresh, &err) < 0) {
+		sg_error("reload: %s; still serving the previous configuration", err.msg);
+		sg_config_free(&fresh);
+		return;
+	}
+	if (fresh.n_listeners != gw->cfg.n_listeners)
+		sg_warn("reload: listener changes take effect at the next restart");
+	sg_log_init("gateway", fresh.log_level);
+	fresh.graceful_timeout = fresh.graceful_timeout > 0 ? fresh.graceful_timeout : 30;
+	sg_config_free(&gw->cfg);
+	gw->cfg = fresh;
+}
+
+static void signal_readable(struct sg_watch *w, uint32_t events)
+{
+	struct sg_gateway *gw = sg_container_of(w, struct sg_gateway, signals);
+	struct signalfd_siginfo si;
+	(void)events;
+	while (read(w->fd, &si, sizeof si) == (ssize_t)sizeof si) {
+		if (si.ssi_signo == SIGHUP && !gw->stopping)
+			reload(gw);
+		else if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT)
+			begin_stop(gw, si.ssi_signo == SIGTERM ? "SIGTERM" : "SIGINT");
+	}
+}
+
+static void tick(void *arg)
+{
+	struct sg_gateway *gw = arg;
+	uint64_t now = sg_now_ms();
+	sg_conns_tick(gw, now);
+	sg_cells_tick(gw, now);
+	sg_apps_reap_removed(gw);
+	if (!gw->stopping)
+		return;
+	if (gw->cells == NULL)
+		gw->loop.running = 0;
+	else if (now > gw->stop_deadline_ms)
+		for (struct sg_cell *c = gw->cells; c != NULL; c = c->next_live)
+			sg_cell_kill(c);
+}
+
+static int setup_signals(struct sg_gateway *gw, struct sg_error *err)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+		return sg_fail_errno(err, "sigprocmask");
+	signal(SIGPIPE, SIG_IGN);
+	gw->signals.fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	gw->signals.fn = signal_readable;
+	if (gw->signals.fd < 0)
+		return sg_fail_errno(err, "signalfd");
+	return sg_loop_add(&gw->loop, &gw->signals, EPOLLIN, err);
+}
+
+static int serve(struct sg_gateway *gw, struct sg_error *err)
+{
+	if ((gw->worker_exe = find_worker(err)) < 0 || sg_loop_init(&gw->loop, err) < 0 ||
+	    setup_signals(gw, err) < 0 || open_listeners(gw, err) < 0 || sg_apps_open(gw, err) < 0)
+		return -1;
+	for (int i = 0; i < gw->n_apps; i++)
+		sg_app_ensure_cell(gw->apps[i], sg_now_ms());
+	int rc = sg_loop_run(&gw->loop, TICK_MS, tick, gw, err);
+	close_listeners(gw);
+	for (int i = 0; i < gw->n_apps; i++)
+		sg_app_release(gw->apps[i]);
+	return rc;
+}
+
+int sg_cmd_serve(int argc, char **argv)
+{
+	struct sg_gateway *gw = &gateway;
+	struct sg_error err;
+	const char *file = NULL;
+	sg_log_init("gateway", SG_LOG_INFO);
+	int rc = sg_cli_parse_serve(argc, argv, &gw->cfg, &file, &err);
+	if (rc < 0) {
+		fprintf(stderr, "sandgate serve: %s\n", err.msg);
+		return 2;
+	}
+	if (rc > 0)
+		return 0; /* --help */
+	gw->config_file = file;
+	gw->euid = geteuid();
+	if (load_config(&gw->cfg, file) < 0)
+		return 2;
+	if (gw->cfg.graceful_timeout <= 0)
+		gw->cfg.graceful_timeout = 30;
+	sg_log_init("gateway", gw->cfg.log_level);
+	if (gw->cfg.syslog)
+		sg_log_use_syslog("sandgate");
+	if (serve(gw, &err) < 0) {
+		sg_error("%s", err.msg);
+		close_listeners(gw);
+		for (int i = 0; i < gw->n_apps; i++)
+			sg_app_release(gw->apps[i]);
+		return 1;
+	}
+	sg_info("stopped");
+	return 0;
+}

@@ -1,0 +1,125 @@
+/* Routed requests: the gateway hands the client socket and the parsed head
+ * to the cell over its dispatch socket (SCM_RIGHTS), where an idle worker
+ * picks it up. The gateway keeps its own copy of the client socket until
+ * the worker reports the request done, so that it can still answer 502 if
+ * the worker dies first. The body and the response never pass through
+ * here. */
+#include "cell.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "reply.h"
+
+static void pending_remove(struct sg_cell *c, int i)
+{
+	c->pending[i] = c->pending[--c->n_pending];
+}
+
+void sg_pending_finish(struct sg_cell *c, uint64_t id, int reply_status)
+{
+	for (int i = 0; i < c->n_pending; i++) {
+		if (c->pending[i].id != id)
+			continue;
+		if (reply_status != 0)
+			sg_reply_send(c->pending[i].fd, c->pending[i].proto, reply_status);
+		close(c->pending[i].fd);
+		pending_remove(c, i);
+		return;
+	}
+}
+
+/* A dead cell: nothing it held was answered, unless the worker had begun
+ * a response (the scoreboard says so), in which case it is cut short. */
+void sg_pending_fail_all(struct sg_cell *c, int status)
+{
+	for (int i = 0; i < c->n_pending; i++) {
+		bool started = false;
+		for (uint32_t s = 0; s < c->sb->nslots; s++)
+			if (atomic_load(&c->sb->slot[s].request_id) == c->pending[i].id)
+				started = atomic_load(&c->sb->slot[s].response_started) != 0;
+		if (!started)
+			sg_reply_send(c->pending[i].fd, c->pending[i].proto, status);
+		close(c->pending[i].fd);
+	}
+	c->n_pending = 0;
+}
+
+void sg_dispatch_readable(struct sg_watch *w, uint32_t events)
+{
+	struct sg_cell *c = sg_container_of(w, struct sg_cell, dispw);
+	(void)events;
+	for (;;) {
+		struct sg_done done;
+		ssize_t n = recv(w->fd, &done, sizeof done, MSG_DONTWAIT);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n == 0 || errno != EAGAIN) {
+				sg_loop_del(&c->gw->loop, w);
+				close(w->fd);
+				w->fd = -1;
+			}
+			return;
+		}
+		if ((size_t)n == sizeof done)
+			sg_pending_finish(c, done.request_id, 0);
+	}
+}
+
+static int send_to_cell(struct sg_cell *c, int fd, const struct sg_dispatch *d, const char *env,
+			const char *body)
+{
+	struct iovec iov[3] = {
+		{ .iov_base = (void *)d, .iov_len = sizeof *d },
+		{ .iov_base = (void *)env, .iov_len = d->env_len },
+		{ .iov_base = (void *)body, .iov_len = d->body_len },
+	};
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(int))];
+	} ctl;
+	memset(&ctl, 0, sizeof ctl);
+	struct msghdr msg = { .msg_iov = iov, .msg_iovlen = 3, .msg_control = ctl.buf,
+			      .msg_controllen = sizeof ctl.buf };
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof fd);
+	ssize_t n;
+	do
+		n = sendmsg(c->dispw.fd, &msg, MSG_DONTWAIT | MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	return n < 0 ? -1 : 0;
+}
+
+void sg_dispatch(struct sg_app *app, int fd, enum sg_proto proto, const char *env,
+		 size_t env_len, const char *body, size_t body_len)
+{
+	struct sg_cell *c = app->cell;
+	const char *why = NULL;
+	if (!sg_cell_accepting(c) || c->dispw.fd < 0)
+		why = "no cell is serving it";
+	else if (c->n_pending >= c->cap_pending)
+		why = "its queue is full";
+	else if (env_len + body_len > SG_DISPATCH_MAX - sizeof(struct sg_dispatch))
+		why = "the request head is too large";
+	if (why == NULL) {
+		struct sg_dispatch d = { .magic = SG_DISPATCH_MAGIC, .proto = (uint32_t)proto,
+					 .request_id = ++app->gw->next_request_id,
+					 .env_len = (uint32_t)env_len, .body_len = (uint32_t)body_len };
+		if (send_to_cell(c, fd, &d, env, body) == 0) {
+			c->pending[c->n_pending++] = (struct sg_pending){ d.request_id, fd, proto };
+			return;
+		}
+		why = errno == EAGAIN ? "its dispatch socket is full" : strerror(errno);
+	}
+	sg_warn("app %s: 503 for a request: %s", app->conf.name, why);
+	sg_reply_send(fd, proto, 503);
+	close(fd);
+}

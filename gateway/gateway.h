@@ -1,0 +1,85 @@
+/* The gateway's runtime state: listeners, apps, their cells, and the
+ * routed connections still reading their request head. */
+#ifndef SG_GATEWAY_H
+#define SG_GATEWAY_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "cellproto.h"
+#include "config.h"
+#include "loop.h"
+
+struct sg_gateway;
+struct sg_cell;
+
+struct sg_app {
+	struct sg_app_conf conf;
+	struct sg_gateway *gw;
+	int sock_fd;          /* direct path: the app's own SCGI socket, or -1 */
+	int log_fd;           /* app log, -1 = the gateway's stderr */
+	int access_fd;        /* access log, or -1 */
+	struct sg_cell *cell; /* the cell serving requests (or starting the first time) */
+	struct sg_cell *next; /* a replacement starting on reload */
+	int failures;         /* consecutive failed starts, for the backoff */
+	uint64_t retry_at_ms; /* when to try starting again, 0 = not scheduled */
+	bool removed;         /* gone from the config; freed once its cells are */
+};
+
+struct sg_listener {
+	struct sg_watch watch;
+	struct sg_listener_conf conf;
+	struct sg_gateway *gw;
+};
+
+struct sg_gateway {
+	struct sg_loop loop;
+	struct sg_config cfg;
+	const char *config_file; /* NULL when serving from the command line */
+	uid_t euid;
+	int worker_exe;          /* O_PATH descriptor of sandgate-worker */
+	struct sg_watch signals;
+	int n_listeners;
+	struct sg_listener *listeners;
+	int n_apps;
+	struct sg_app **apps;
+	struct sg_cell *cells;   /* every live cell, serving or draining */
+	struct sg_conn *conns;   /* routed connections reading their head */
+	int n_conns;
+	uint64_t next_request_id;
+	bool stopping;
+	uint64_t stop_deadline_ms;
+};
+
+/* cell.c */
+int sg_cell_start(struct sg_app *app, struct sg_error *err);
+void sg_cell_drain(struct sg_cell *c);
+void sg_cell_kill(struct sg_cell *c);
+bool sg_cell_accepting(const struct sg_cell *c);
+void sg_cells_tick(struct sg_gateway *gw, uint64_t now);
+/* The app's cell should exist: start one now or after the backoff. */
+void sg_app_ensure_cell(struct sg_app *app, uint64_t now);
+
+/* dispatch.c: hand a routed request to the app's cell. On failure the
+ * client gets a gateway reply (503) and fd is closed; either way the
+ * caller no longer owns fd. */
+void sg_dispatch(struct sg_app *app, int fd, enum sg_proto proto, const char *env,
+		 size_t env_len, const char *body, size_t body_len);
+
+/* conn.c */
+void sg_listener_ready(struct sg_watch *w, uint32_t events);
+void sg_conns_tick(struct sg_gateway *gw, uint64_t now);
+void sg_conns_close_all(struct sg_gateway *gw);
+
+/* route.c */
+struct sg_app *sg_route(struct sg_gateway *gw, const char *host, size_t host_len,
+			const char *uri, size_t uri_len);
+
+/* apps.c: build, rebuild (reload) and free the runtime apps. */
+int sg_apps_open(struct sg_gateway *gw, struct sg_error *err);
+int sg_apps_reload(struct sg_gateway *gw, struct sg_config *fresh, struct sg_error *err);
+void sg_app_release(struct sg_app *app);
+void sg_apps_reap_removed(struct sg_gateway *gw);
+
+#endif

@@ -1,0 +1,64 @@
+#include "loop.h"
+
+#include <errno.h>
+#include <sys/epoll.h>
+#include <time.h>
+#include <unistd.h>
+
+int sg_loop_init(struct sg_loop *l, struct sg_error *err)
+{
+	l->epfd = epoll_create1(EPOLL_CLOEXEC);
+	l->running = 1;
+	return l->epfd < 0 ? sg_fail_errno(err, "epoll_create1") : 0;
+}
+
+int sg_loop_add(struct sg_loop *l, struct sg_watch *w, uint32_t events, struct sg_error *err)
+{
+	struct epoll_event ev = { .events = events, .data.ptr = w };
+	if (epoll_ctl(l->epfd, EPOLL_CTL_ADD, w->fd, &ev) < 0)
+		return sg_fail_errno(err, "epoll_ctl add fd %d", w->fd);
+	return 0;
+}
+
+int sg_loop_mod(struct sg_loop *l, struct sg_watch *w, uint32_t events, struct sg_error *err)
+{
+	struct epoll_event ev = { .events = events, .data.ptr = w };
+	if (epoll_ctl(l->epfd, EPOLL_CTL_MOD, w->fd, &ev) < 0)
+		return sg_fail_errno(err, "epoll_ctl mod fd %d", w->fd);
+	return 0;
+}
+
+void sg_loop_del(struct sg_loop *l, struct sg_watch *w)
+{
+	if (w->fd >= 0)
+		epoll_ctl(l->epfd, EPOLL_CTL_DEL, w->fd, NULL);
+}
+
+int sg_loop_run(struct sg_loop *l, int timeout_ms, void (*tick)(void *), void *arg,
+		struct sg_error *err)
+{
+	struct epoll_event evs[64];
+	uint64_t last_tick = sg_now_ms();
+	while (l->running) {
+		int n = epoll_wait(l->epfd, evs, 64, timeout_ms);
+		if (n < 0 && errno != EINTR)
+			return sg_fail_errno(err, "epoll_wait");
+		for (int i = 0; i < n; i++) {
+			struct sg_watch *w = evs[i].data.ptr;
+			w->fn(w, evs[i].events);
+		}
+		uint64_t now = sg_now_ms();
+		if (now - last_tick >= (uint64_t)timeout_ms) {
+			last_tick = now;
+			tick(arg);
+		}
+	}
+	return 0;
+}
+
+uint64_t sg_now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}

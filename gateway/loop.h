@@ -1,0 +1,39 @@
+/* The gateway's one epoll loop. A watch is a descriptor plus the function
+ * to call when it is ready; the struct is embedded in its owner, which the
+ * callback recovers with container_of. */
+#ifndef SG_LOOP_H
+#define SG_LOOP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+
+#define sg_container_of(ptr, type, member) ((type *)((char *)(ptr) - offsetof(type, member)))
+
+struct sg_watch;
+typedef void (*sg_watch_fn)(struct sg_watch *w, uint32_t events);
+
+struct sg_watch {
+	int fd;
+	sg_watch_fn fn;
+};
+
+struct sg_loop {
+	int epfd;
+	int running;
+};
+
+int sg_loop_init(struct sg_loop *l, struct sg_error *err);
+int sg_loop_add(struct sg_loop *l, struct sg_watch *w, uint32_t events, struct sg_error *err);
+int sg_loop_mod(struct sg_loop *l, struct sg_watch *w, uint32_t events, struct sg_error *err);
+void sg_loop_del(struct sg_loop *l, struct sg_watch *w);
+/* Runs until l->running is cleared; timeout_ms bounds each wait so that
+ * tick() runs at least that often. */
+int sg_loop_run(struct sg_loop *l, int timeout_ms, void (*tick)(void *), void *arg,
+		struct sg_error *err);
+
+/* CLOCK_MONOTONIC in milliseconds: the clock of the scoreboard too. */
+uint64_t sg_now_ms(void);
+
+#endif

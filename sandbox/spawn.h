@@ -1,0 +1,32 @@
+/* Starting a process in a new cell: user, mount, pid, ipc and uts
+ * namespaces, a fresh /proc, the app's uid/gid with no supplementary
+ * groups, no_new_privs, then exec of an already opened program.
+ * Knows nothing of HTTP or Python. */
+#ifndef SG_SANDBOX_SPAWN_H
+#define SG_SANDBOX_SPAWN_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "gateway/error.h"
+
+#define SG_SPAWN_MAX_FDS 8
+
+struct sg_spawn {
+	uid_t uid;              /* the app's user, never 0 */
+	gid_t gid;
+	const char *hostname;   /* uts namespace hostname (the app name) */
+	int exe_fd;             /* O_PATH descriptor of the program to exec */
+	char *const *argv;
+	char *const *envp;
+	/* fds[i] becomes descriptor i in the child; -1 leaves i closed
+	 * (0 is always /dev/null when -1). */
+	int fds[SG_SPAWN_MAX_FDS];
+};
+
+/* Starts the cell's first process (pid 1 of its pid namespace). Returns 0
+ * with *pid and *pidfd set once the program has been exec'd; -1 with err
+ * naming the step that failed (fail closed: nothing runs then). */
+int sg_spawn_cell(const struct sg_spawn *sp, pid_t *pid, int *pidfd, struct sg_error *err);
+
+#endif
