@@ -25,6 +25,11 @@ int sg_envblock_add(struct sg_envblock *eb, const char *name, size_t name_len,
 int sg_envblock_adds(struct sg_envblock *eb, const char *name, const char *value,
 		     struct sg_error *err);
 
+/* Appends more bytes to the value of the pair added last (used to merge
+ * repeated headers). Fails on a NUL, an empty block, or past cap. */
+int sg_envblock_extend(struct sg_envblock *eb, const char *more, size_t more_len,
+		       struct sg_error *err);
+
 /* Iterates pairs: start with *pos = 0; returns false at the end or on a
  * malformed block (unterminated name or value). */
 bool sg_envblock_next(const char *buf, size_t len, size_t *pos, const char **name,

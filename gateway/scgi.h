@@ -12,6 +12,9 @@
 #include "error.h"
 
 #define SG_SCGI_DEFAULT_MAX_HEAD 65536
+/* More variables than this in one request is refused: it bounds the
+ * duplicate-name check (S2). nginx sends ~15 plus one per client header. */
+#define SG_SCGI_MAX_VARS 1024
 
 enum sg_scgi_status {
 	SG_SCGI_OK = 0,      /* complete and valid */
