@@ -571,11 +571,12 @@ static void parse_listener(struct parse_ctx *c, const config_setting_t *g,
 	match_keys(c, g, keys, N_KEYS(keys), "listener");
 
 	if (http != NULL && scgi != NULL) {
-		problem(c, g, "give either http or scgi, not both");
+		problem_at(c, l->line, "listener has both http and scgi; give one of them");
 		return;
 	}
 	if (http == NULL && scgi == NULL) {
-		problem(c, g, "needs an address: http = \"HOST:PORT\" or scgi = \"unix:/path\"");
+		problem_at(c, l->line, "listener needs an address: http = \"HOST:PORT\" or "
+				       "scgi = \"unix:/path\"");
 		return;
 	}
 	l->kind = http != NULL ? SG_LISTEN_HTTP : SG_LISTEN_SCGI;
@@ -584,7 +585,8 @@ static void parse_listener(struct parse_ctx *c, const config_setting_t *g,
 				&l->addr);
 	if (mode != NULL) {
 		if (addr_ok && !l->addr.is_unix)
-			problem(c, mode, "socket_mode applies only to unix: sockets");
+			problem(c, mode, "socket_mode applies only to unix: sockets; a TCP port "
+					 "is open to every local user");
 		else
 			get_mode(c, mode, &l->socket_mode);
 	}
@@ -724,7 +726,8 @@ static void parse_app_name(struct parse_ctx *c, const config_setting_t *g, int i
 	struct sg_error err;
 	snprintf(c->label, sizeof c->label, "app #%d", index + 1);
 	if (name == NULL) {
-		problem(c, g, "has no name (name = \"...\"; letters, digits, _ . -)");
+		problem_at(c, line_of(g), "%s has no name (name = \"...\"; letters, digits, _ . -)",
+			   c->label);
 		return;
 	}
 	if (!get_string(c, name, "name", app->name, sizeof app->name))
@@ -758,7 +761,8 @@ static void parse_app_socket(struct parse_ctx *c, const struct app_settings *k,
 	if (k->socket == NULL)
 		problem(c, k->socket_mode, "socket_mode needs a socket");
 	else if (app->has_socket && !app->socket.is_unix)
-		problem(c, k->socket_mode, "socket_mode applies only to unix: sockets");
+		problem(c, k->socket_mode, "socket_mode applies only to unix: sockets; a TCP "
+					   "port is open to every local user");
 	else if (get_mode(c, k->socket_mode, &app->socket_mode) && (app->socket_mode & 0002))
 		problem(c, k->socket_mode, "socket_mode %#o lets every local user connect and forge "
 					   "SCGI variables (S8); drop the write bit for others",
@@ -775,7 +779,8 @@ static void parse_app(struct parse_ctx *c, const config_setting_t *g, int index,
 	match_app_keys(c, g, &k);
 
 	if (k.module == NULL)
-		problem(c, g, "has no module (module = \"app.py\" or \"package.module:callable\")");
+		problem_at(c, line_of(g), "%s has no module (module = \"app.py\" or "
+					  "\"package.module:callable\")", c->label);
 	else
 		parse_module(c, k.module, app);
 	if (k.chdir != NULL)
@@ -917,8 +922,8 @@ static void check_reachable(struct parse_ctx *c, const struct sg_config *cfg)
 	for (int i = 0; i < cfg->n_apps; i++) {
 		const struct sg_app_conf *a = &cfg->apps[i];
 		if (!a->has_socket)
-			problem_at(c, a->line, "app %s is not reachable: give it a socket or add a "
-					       "listener", a->name[0] ? a->name : "(unnamed)");
+			problem_at(c, a->line, "app \"%s\" is not reachable: give it a socket or "
+					       "add a listener", a->name);
 	}
 }
 

@@ -1,0 +1,972 @@
+/* The configuration file: parse, validation messages with their lines,
+ * defaults, paths, sg_config_load and sg_config_resolve. */
+#include "gateway/config.h"
+
+#include <fcntl.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "gateway/log.h"
+#include "unit.h"
+
+static struct sg_config cfg;
+static struct sg_diags diags;
+
+static void reset(void)
+{
+	sg_config_free(&cfg);
+	sg_diags_free(&diags);
+}
+
+/* Parses as "test.conf" in /etc/sg; returns the parse's result. */
+static int parse(const char *text)
+{
+	reset();
+	return sg_config_parse_at(text, "test.conf", "/etc/sg", &cfg, &diags);
+}
+
+static void show_diags(void)
+{
+	for (int i = 0; i < diags.n; i++)
+		printf("    diag: %s\n", diags.msg[i]);
+}
+
+/* The text must give exactly one problem, this one. */
+static void expect_one(const char *text, const char *want)
+{
+	CHECK(parse(text) == -1);
+	CHECK(diags.n == 1);
+	CHECK_STR(diags.n > 0 ? diags.msg[0] : NULL, want);
+	if (diags.n != 1)
+		show_diags();
+}
+
+/* The text must give exactly one problem, starting with prefix. */
+static void expect_prefix(const char *text, const char *prefix)
+{
+	CHECK(parse(text) == -1);
+	CHECK(diags.n == 1);
+	bool ok = diags.n > 0 && strncmp(diags.msg[0], prefix, strlen(prefix)) == 0;
+	CHECK(ok);
+	if (!ok || diags.n != 1) {
+		printf("    want prefix: %s\n", prefix);
+		show_diags();
+	}
+}
+
+static void expect_ok(const char *text)
+{
+	int rc = parse(text);
+	CHECK(rc == 0);
+	CHECK(diags.n == 0);
+	if (rc != 0 || diags.n != 0)
+		show_diags();
+}
+
+/* One reachable app, for texts that test something else. */
+#define APP "apps = ( { name = \"a\"; module = \"app.py\"; socket = \"unix:/tmp/a.sock\"; } );\n"
+
+/* ---- defaults and a full file ---------------------------------------- */
+
+static void test_minimal_defaults(void)
+{
+	expect_ok(APP);
+	CHECK(cfg.n_apps == 1);
+	CHECK(cfg.n_listeners == 0);
+	CHECK(cfg.log_level == SG_LOG_INFO);
+	CHECK(!cfg.syslog);
+	CHECK(cfg.graceful_timeout == 30);
+	CHECK_STR(cfg.source, "test.conf");
+	const struct sg_app_conf *a = &cfg.apps[0];
+	CHECK_STR(a->name, "a");
+	CHECK_STR(a->module, "/etc/sg/app.py");
+	CHECK(a->processes == 2);
+	CHECK(a->timeout == 60);
+	CHECK(a->max_requests == 0);
+	CHECK(a->queue == 100);
+	CHECK(a->max_body == 1LL << 30);
+	CHECK(a->socket_mode == 0660);
+	CHECK(a->has_socket);
+	CHECK(a->socket.is_unix);
+	CHECK_STR(a->prefix, "");
+	CHECK_STR(a->host, "");
+	CHECK_STR(a->user, "");
+	CHECK(a->uid == (uid_t)-1);
+	CHECK(a->line == 1);
+}
+
+static void test_defaults_app(void)
+{
+	struct sg_app_conf app;
+	memset(&app, 0x5a, sizeof app);
+	sg_config_defaults_app(&app);
+	CHECK(app.processes == 2 && app.timeout == 60 && app.queue == 100);
+	CHECK(app.max_requests == 0 && app.max_body == 1LL << 30 && app.socket_mode == 0660);
+	CHECK(!app.has_socket && app.n_pythonpath == 0 && app.name[0] == '\0');
+}
+
+static const char full_text[] =
+	"log_level = \"debug\";\n"
+	"syslog = true;\n"
+	"graceful_timeout = 5;\n"
+	"listeners = (\n"
+	"  { http = \"127.0.0.1:8080\"; },\n"
+	"  { http = \"unix:/run/sg/admin.sock\"; socket_mode = \"0600\"; allow_uids = ( 1000, \"root\" ); },\n"
+	"  { scgi = \"unix:/run/sg/scgi.sock\"; socket_mode = 0640; }\n"
+	");\n"
+	"apps = (\n"
+	"  { name = \"blog\";\n"
+	"    module = \"/srv/blog/app.py:application\";\n"
+	"    chdir = \"/srv/blog\"; pythonpath = [ \"/srv/blog/lib\", \"lib2\" ]; venv = \"/srv/blog/venv\";\n"
+	"    user = \"alice\"; processes = 4; max_requests = 1000; timeout = 30; queue = 7;\n"
+	"    max_body = 104857600;\n"
+	"    socket = \"unix:/run/sg/blog.sock\"; socket_mode = \"0660\";\n"
+	"    route = { prefix = \"/blog\"; host = \"Blog.Example.com\"; };\n"
+	"    log = \"/var/log/sg/blog.log\"; access_log = \"logs/blog.access.log\";\n"
+	"  },\n"
+	"  { name = \"wiki\"; module = \"wiki.wsgi:app\"; route = { prefix = \"/wiki\"; }; }\n"
+	");\n";
+
+static void test_full_file(void)
+{
+	expect_ok(full_text);
+	CHECK(cfg.log_level == SG_LOG_DEBUG);
+	CHECK(cfg.syslog);
+	CHECK(cfg.graceful_timeout == 5);
+	CHECK(cfg.n_listeners == 3);
+	const struct sg_listener_conf *l = cfg.listeners;
+	CHECK(l[0].kind == SG_LISTEN_HTTP && !l[0].addr.is_unix && l[0].line == 5);
+	CHECK(l[1].kind == SG_LISTEN_HTTP && l[1].addr.is_unix && l[1].socket_mode == 0600);
+	CHECK(l[1].n_allow_uids == 2);
+	CHECK(l[1].allow_uids[0] == 1000);
+	CHECK_STR(l[1].allow_names[0], "");
+	CHECK_STR(l[1].allow_names[1], "root");
+	CHECK(l[1].allow_uids[1] == (uid_t)-1);
+	CHECK(l[2].kind == SG_LISTEN_SCGI && l[2].socket_mode == 0640 && l[2].line == 7);
+
+	CHECK(cfg.n_apps == 2);
+	const struct sg_app_conf *a = &cfg.apps[0];
+	CHECK(a->line == 10);
+	CHECK_STR(a->name, "blog");
+	CHECK_STR(a->module, "/srv/blog/app.py:application");
+	CHECK_STR(a->chdir, "/srv/blog");
+	CHECK(a->n_pythonpath == 2);
+	CHECK_STR(a->pythonpath[0], "/srv/blog/lib");
+	CHECK_STR(a->pythonpath[1], "/etc/sg/lib2");
+	CHECK_STR(a->venv, "/srv/blog/venv");
+	CHECK_STR(a->user, "alice");
+	CHECK(a->processes == 4 && a->max_requests == 1000 && a->timeout == 30 && a->queue == 7);
+	CHECK(a->max_body == 104857600);
+	CHECK(a->has_socket && a->socket.is_unix && a->socket_mode == 0660);
+	CHECK_STR(a->prefix, "/blog");
+	CHECK_STR(a->host, "blog.example.com");
+	CHECK_STR(a->log, "/var/log/sg/blog.log");
+	CHECK_STR(a->access_log, "/etc/sg/logs/blog.access.log");
+	CHECK_STR(cfg.apps[1].module, "wiki.wsgi:app");
+	CHECK(!cfg.apps[1].has_socket);
+}
+
+/* ---- unknown settings, types, syntax ------------------------------------ */
+
+static void test_unknown_setting_in_app(void)
+{
+	expect_one("apps = (\n"
+		   "  { name = \"blog\"; module = \"app.py\"; socket = \"unix:/tmp/b.sock\";\n"
+		   "    proceses = 2; }\n"
+		   ");\n",
+		   "test.conf:3: unknown setting \"proceses\" in app \"blog\" "
+		   "(did you mean \"processes\"?)");
+}
+
+static void test_unknown_setting_top(void)
+{
+	expect_one("loglevel = \"info\";\n" APP,
+		   "test.conf:1: unknown setting \"loglevel\" (did you mean \"log_level\"?)");
+	expect_one(APP "\n\nfrobnicate = 1;\n", "test.conf:4: unknown setting \"frobnicate\"");
+}
+
+static void test_unknown_setting_listener_route(void)
+{
+	expect_one("listeners = ( { http = \"127.0.0.1:8080\"; mode = 1; } );\n" APP,
+		   "test.conf:1: unknown setting \"mode\" in listener");
+	expect_one("apps = ( { name = \"a\"; module = \"m\"; socket = \"unix:/tmp/a.sock\";\n"
+		   "  route = { prefix = \"/a\";\n"
+		   "            hots = \"x\"; }; } );\n",
+		   "test.conf:3: unknown setting \"hots\" in route of app \"a\" "
+		   "(did you mean \"host\"?)");
+}
+
+static void test_wrong_types(void)
+{
+	expect_one("apps = ( { name = \"a\"; module = \"m\"; socket = \"unix:/tmp/a.sock\";\n"
+		   "  processes = \"2\"; } );\n",
+		   "test.conf:2: app \"a\": processes must be an integer, not a string");
+	expect_one("apps = ( { name = \"a\"; module = \"m\"; socket = \"unix:/tmp/a.sock\";\n"
+		   "  timeout = 1.5; } );\n",
+		   "test.conf:2: app \"a\": timeout must be an integer, not a number with a "
+		   "fraction");
+	expect_one("apps = ( { name = \"a\"; module = 3; socket = \"unix:/tmp/a.sock\"; } );\n",
+		   "test.conf:1: app \"a\": module must be a string, not an integer");
+	expect_one("syslog = \"yes\";\n" APP,
+		   "test.conf:1: syslog must be true or false, not a string");
+	expect_one("log_level = \"loud\";\n" APP,
+		   "test.conf:1: log_level must be debug, info, warn or error, got \"loud\"");
+	expect_one("apps = ( { name = \"a\"; module = \"m\"; socket = \"unix:/tmp/a.sock\";\n"
+		   "  route = \"/a\"; } );\n",
+		   "test.conf:2: app \"a\": route must be a group { prefix = \"/x\"; host = "
+		   "\"name\"; }, not a string");
+	expect_one("apps = ( { name = \"a\"; module = \"m\"; socket = \"unix:/tmp/a.sock\";\n"
+		   "  pythonpath = 5; } );\n",
+		   "test.conf:2: app \"a\": pythonpath must be a string or an array of strings, "
+		   "not an integer");
+	expect_one("apps = ( { name = \"a\"; module = \"m\"; socket = \"unix:/tmp/a.sock\";\n"
+		   "  chdir = \"/x\\x01y\"; } );\n",
+		   "test.conf:2: app \"a\": chdir must not contain control characters");
+}
+
+static void test_syntax_errors(void)
+{
+	expect_one(APP "processes = ;\n", "test.conf:2: syntax error");
+	expect_one("a = 1;\na = 2;\n", "test.conf:2: syntax error: duplicate setting name");
+	expect_one("x = \"unterminated;\n", "test.conf:2: syntax error"); /* at the end */
+}
+
+static void test_include_refused(void)
+{
+	/* Refused before libconfig would open it relative to the cwd. */
+	expect_one(APP "  @include \"/nonexistent/sandgate-test.conf\"\n",
+		   "test.conf:2: @include is not supported; keep the configuration in one file");
+	/* In a comment or a string it is not a directive. */
+	expect_ok("# @include \"x\"\n" APP);
+}
+
+static void test_wrapping_integer(void)
+{
+	/* libconfig 1.5 would read 4294967298 as 2. */
+	expect_one("apps = ( { name = \"a\"; module = \"m\"; socket = \"unix:/tmp/a.sock\";\n"
+		   "  processes = 4294967298; } );\n",
+		   "test.conf:2: integer 4294967298 does not fit in 32 bits and libconfig would "
+		   "silently wrap it; write 4294967298L for a 64-bit integer");
+	expect_prefix("apps = ( { name = \"a\"; module = \"m\"; socket = \"unix:/tmp/a.sock\";\n"
+		      "  max_body = 0x100000000; } );\n",
+		      "test.conf:2: integer 0x100000000 does not fit in 32 bits");
+	expect_ok("apps = ( { name = \"a\"; module = \"m\"; socket = \"unix:/tmp/a.sock\";\n"
+		  "  max_body = 4294967296L; } );\n");
+	CHECK(cfg.apps[0].max_body == 4294967296LL);
+	/* Digits inside names, strings and comments are not integers. */
+	expect_ok("apps = ( { name = \"a99999999999\"; module = \"m\"; # 99999999999\n"
+		  "  socket = \"unix:/tmp/a.sock\"; } );\n");
+}
+
+/* ---- ranges -------------------------------------------------------------- */
+
+static void expect_app_setting(const char *setting, const char *want)
+{
+	char text[512];
+	snprintf(text, sizeof text,
+		 "apps = ( { name = \"a\"; module = \"m\"; socket = \"unix:/tmp/a.sock\";\n"
+		 "  %s } );\n", setting);
+	if (want == NULL)
+		expect_ok(text);
+	else
+		expect_one(text, want);
+}
+
+static void test_ranges(void)
+{
+	expect_app_setting("processes = 0;", "test.conf:2: app \"a\": processes must be 1..128, got 0");
+	expect_app_setting("processes = 129;", "test.conf:2: app \"a\": processes must be 1..128, got 129");
+	expect_app_setting("processes = 128;", NULL);
+	CHECK(cfg.apps[0].processes == 128);
+	expect_app_setting("timeout = 0;", "test.conf:2: app \"a\": timeout must be 1..86400, got 0");
+	expect_app_setting("timeout = 86401;", "test.conf:2: app \"a\": timeout must be 1..86400, got 86401");
+	expect_app_setting("timeout = 86400;", NULL);
+	expect_app_setting("max_requests = -1;",
+			   "test.conf:2: app \"a\": max_requests must be 0..2147483647, got -1");
+	expect_app_setting("max_requests = 0;", NULL);
+	expect_app_setting("queue = -1;", "test.conf:2: app \"a\": queue must be 0..10000, got -1");
+	expect_app_setting("queue = 10001;", "test.conf:2: app \"a\": queue must be 0..10000, got 10001");
+	expect_app_setting("queue = 0;", NULL);
+	CHECK(cfg.apps[0].queue == 0);
+	expect_app_setting("max_body = -1;", "test.conf:2: app \"a\": max_body must be at least 0, got -1");
+	expect_app_setting("max_body = 0;", NULL);
+	CHECK(cfg.apps[0].max_body == 0);
+	expect_one("graceful_timeout = -1;\n" APP,
+		   "test.conf:1: graceful_timeout must be 0..3600, got -1");
+	expect_one("graceful_timeout = 3601;\n" APP,
+		   "test.conf:1: graceful_timeout must be 0..3600, got 3601");
+	expect_ok("graceful_timeout = 0;\n" APP);
+	CHECK(cfg.graceful_timeout == 0);
+}
+
+/* ---- socket_mode ---------------------------------------------------------- */
+
+static void test_socket_mode_forms(void)
+{
+	/* libconfig reads 0660 as decimal 660; its digits are taken as octal. */
+	expect_app_setting("socket_mode = 0660;", NULL);
+	CHECK(cfg.apps[0].socket_mode == 0660);
+	expect_app_setting("socket_mode = 640;", NULL);
+	CHECK(cfg.apps[0].socket_mode == 0640);
+	expect_app_setting("socket_mode = \"0600\";", NULL);
+	CHECK(cfg.apps[0].socket_mode == 0600);
+	expect_app_setting("socket_mode = \"660\";", NULL);
+	CHECK(cfg.apps[0].socket_mode == 0660);
+	expect_app_setting("socket_mode = 0x1a0;", NULL); /* hex is the value itself */
+	CHECK(cfg.apps[0].socket_mode == 0640);
+	expect_app_setting("socket_mode = 0;", NULL);
+	CHECK(cfg.apps[0].socket_mode == 0);
+}
+
+static void test_socket_mode_bad(void)
+{
+	expect_app_setting("socket_mode = 0680;",
+			   "test.conf:2: app \"a\": socket_mode: mode \"680\" must be octal 0-0777, "
+			   "such as \"0660\"");
+	expect_app_setting("socket_mode = \"0999\";",
+			   "test.conf:2: app \"a\": socket_mode: mode \"0999\" must be octal 0-0777, "
+			   "such as \"0660\"");
+	expect_app_setting("socket_mode = 01000;",
+			   "test.conf:2: app \"a\": socket_mode: mode \"1000\" must be octal 0-0777, "
+			   "such as \"0660\"");
+	expect_app_setting("socket_mode = \"\";",
+			   "test.conf:2: app \"a\": socket_mode: mode \"\" must be octal 0-0777, "
+			   "such as \"0660\"");
+	expect_app_setting("socket_mode = -1;",
+			   "test.conf:2: app \"a\": socket_mode: mode \"-1\" must be octal 0-0777, "
+			   "such as \"0660\"");
+	expect_app_setting("socket_mode = 0x200;",
+			   "test.conf:2: app \"a\": socket_mode must be 0..0777, got 01000");
+	expect_app_setting("socket_mode = true;",
+			   "test.conf:2: app \"a\": socket_mode must be an octal integer or string "
+			   "such as \"0660\", not a boolean");
+	expect_app_setting("socket_mode = 0666;",
+			   "test.conf:2: app \"a\": socket_mode 0666 lets every local user connect "
+			   "and forge SCGI variables (S8); drop the write bit for others");
+}
+
+static void test_socket_mode_needs_unix_socket(void)
+{
+	expect_one("apps = ( { name = \"a\"; module = \"m\"; socket = \"127.0.0.1:4000\";\n"
+		   "  socket_mode = 0600; } );\n",
+		   "test.conf:2: app \"a\": socket_mode applies only to unix: sockets; a TCP "
+		   "port is open to every local user");
+	expect_one("listeners = ( { http = \"127.0.0.1:8080\"; } );\n"
+		   "apps = ( { name = \"a\"; module = \"m\";\n"
+		   "  socket_mode = 0600; } );\n",
+		   "test.conf:3: app \"a\": socket_mode needs a socket");
+	expect_one("listeners = ( { http = \"127.0.0.1:8080\";\n"
+		   "  socket_mode = 0600; } );\n" APP,
+		   "test.conf:2: listener: socket_mode applies only to unix: sockets; a TCP "
+		   "port is open to every local user");
+}
+
+/* ---- listeners ------------------------------------------------------------- */
+
+static void test_listener_defaults(void)
+{
+	expect_ok("listeners = ( { http = \"unix:/tmp/h.sock\"; }, { scgi = \"unix:/tmp/s.sock\"; } );\n"
+		  "apps = ( { name = \"a\"; module = \"m\"; } );\n");
+	CHECK(cfg.n_listeners == 2);
+	CHECK(cfg.listeners[0].socket_mode == 0600);
+	CHECK(cfg.listeners[1].socket_mode == 0660);
+	CHECK(cfg.listeners[0].n_allow_uids == 0);
+}
+
+static void test_listener_bad(void)
+{
+	expect_one("listeners = ( { http = \"127.0.0.1:1\"; scgi = \"127.0.0.1:2\"; } );\n" APP,
+		   "test.conf:1: listener has both http and scgi; give one of them");
+	expect_one("listeners = (\n  { socket_mode = 0600; } );\n" APP,
+		   "test.conf:2: listener needs an address: http = \"HOST:PORT\" or scgi = "
+		   "\"unix:/path\"");
+	expect_prefix("listeners = ( { http = \"nowhere\"; } );\n" APP,
+		      "test.conf:1: listener: http: ");
+	expect_one("listeners = ( { scgi = \"unix:/tmp/s.sock\"; socket_mode = 0666; } );\n" APP,
+		   "test.conf:1: listener: socket_mode 0666 lets every local user connect and "
+		   "forge SCGI variables (S8); drop the write bit for others");
+	expect_one("listeners = { http = \"127.0.0.1:1\"; };\n" APP,
+		   "test.conf:1: listeners must be a list of groups: listeners = ( { http = "
+		   "\"127.0.0.1:8080\"; } );");
+	expect_one("listeners = ( \"127.0.0.1:1\" );\n" APP,
+		   "test.conf:1: each listeners entry must be a group { ... }, not a string");
+}
+
+static void test_allow_uids(void)
+{
+	expect_ok("listeners = ( { http = \"unix:/tmp/h.sock\"; allow_uids = [ 1000, 1001 ]; } );\n"
+		  "apps = ( { name = \"a\"; module = \"m\"; } );\n");
+	CHECK(cfg.listeners[0].n_allow_uids == 2 && cfg.listeners[0].allow_uids[1] == 1001);
+	expect_ok("listeners = ( { http = \"unix:/tmp/h.sock\"; allow_uids = \"bob\"; } );\n"
+		  "apps = ( { name = \"a\"; module = \"m\"; } );\n");
+	CHECK(cfg.listeners[0].n_allow_uids == 1);
+	CHECK_STR(cfg.listeners[0].allow_names[0], "bob");
+	expect_one("listeners = ( { scgi = \"unix:/tmp/s.sock\"; allow_uids = [ 1 ]; } );\n" APP,
+		   "test.conf:1: listener: allow_uids applies only to http listeners; restrict "
+		   "an SCGI socket with socket_mode");
+	expect_one("listeners = ( { http = \"127.0.0.1:8080\"; allow_uids = [ 1 ]; } );\n" APP,
+		   "test.conf:1: listener: allow_uids needs a unix: socket (it checks "
+		   "SO_PEERCRED)");
+	expect_one("listeners = ( { http = \"unix:/tmp/h.sock\"; allow_uids = [ -1 ]; } );\n" APP,
+		   "test.conf:1: listener: allow_uids entry must be 0..4294967294, got -1");
+	expect_one("listeners = ( { http = \"unix:/tmp/h.sock\"; allow_uids = ( \"\" ); } );\n" APP,
+		   "test.conf:1: listener: allow_uids entries must not be empty");
+	expect_one("listeners = ( { http = \"unix:/tmp/h.sock\";\n"
+		   "  allow_uids = [ 1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17 ]; } );\n" APP,
+		   "test.conf:2: listener: allow_uids holds at most 16 entries");
+}
+
+static void test_too_many_listeners(void)
+{
+	char text[8192] = "listeners = (";
+	for (int i = 0; i < SG_MAX_LISTENERS + 1; i++) {
+		char one[64];
+		snprintf(one, sizeof one, "%s{ http = \"127.0.0.1:%d\"; }", i ? "," : "", 9000 + i);
+		strcat(text, one);
+	}
+	strcat(text, ");\n" APP);
+	expect_one(text, "test.conf:1: at most 32 listeners are supported, got 33");
+	CHECK(cfg.n_listeners == SG_MAX_LISTENERS);
+}
+
+/* ---- apps: names, modules, paths ------------------------------------------ */
+
+static void test_names(void)
+{
+	expect_one("apps = ( { name = \"my blog\"; module = \"m\"; socket = \"unix:/tmp/a.sock\"; } );\n",
+		   "test.conf:1: app #1: name \"my blog\" must be 1-63 characters from A-Z a-z "
+		   "0-9 _ . - (and not \".\" or \"..\")");
+	expect_prefix("apps = ( { name = \"..\"; module = \"m\"; socket = \"unix:/tmp/a.sock\"; } );\n",
+		      "test.conf:1: app #1: name \"..\" must be");
+	expect_prefix("apps = ( { name = \"\"; module = \"m\"; socket = \"unix:/tmp/a.sock\"; } );\n",
+		      "test.conf:1: app #1: name \"\" must be");
+	char text[512];
+	snprintf(text, sizeof text, "apps = ( { name = \"%064d\"; module = \"m\"; "
+		 "socket = \"unix:/tmp/a.sock\"; } );\n", 0);
+	expect_prefix(text, "test.conf:1: app #1: name is too long (at most 63 bytes)");
+	snprintf(text, sizeof text, "apps = ( { name = \"%063d\"; module = \"m\"; "
+		 "socket = \"unix:/tmp/a.sock\"; } );\n", 0);
+	expect_ok(text);
+	expect_ok("apps = ( { name = \"A-z_0.9\"; module = \"m\"; socket = \"unix:/tmp/a.sock\"; } );\n");
+	expect_one("apps = ( { module = \"m\"; socket = \"unix:/tmp/a.sock\"; } );\n",
+		   "test.conf:1: app #1 has no name (name = \"...\"; letters, digits, _ . -)");
+}
+
+static void test_duplicate_names(void)
+{
+	expect_one("apps = (\n"
+		   "  { name = \"a\"; module = \"m\"; socket = \"unix:/tmp/a.sock\"; },\n"
+		   "  { name = \"a\"; module = \"m\"; socket = \"unix:/tmp/b.sock\"; }\n"
+		   ");\n",
+		   "test.conf:3: app name \"a\" is already used on line 2");
+}
+
+static void test_module_forms(void)
+{
+	expect_app_setting("chdir = \"x\";", NULL);
+	expect_ok("apps = ( { name = \"a\"; module = \"hello/app.py:app\"; socket = \"unix:/tmp/a.sock\"; } );\n");
+	CHECK_STR(cfg.apps[0].module, "/etc/sg/hello/app.py:app");
+	expect_ok("apps = ( { name = \"a\"; module = \"./app.py\"; socket = \"unix:/tmp/a.sock\"; } );\n");
+	CHECK_STR(cfg.apps[0].module, "/etc/sg/app.py");
+	expect_ok("apps = ( { name = \"a\"; module = \"pkg.mod:application\"; socket = \"unix:/tmp/a.sock\"; } );\n");
+	CHECK_STR(cfg.apps[0].module, "pkg.mod:application");
+	expect_ok("apps = ( { name = \"a\"; module = \"pkg\"; socket = \"unix:/tmp/a.sock\"; } );\n");
+	CHECK_STR(cfg.apps[0].module, "pkg");
+	expect_ok("apps = ( { name = \"a\"; module = \"/srv/x/wsgi\"; socket = \"unix:/tmp/a.sock\"; } );\n");
+	CHECK_STR(cfg.apps[0].module, "/srv/x/wsgi");
+}
+
+static void test_module_bad(void)
+{
+	expect_one("apps = ( { name = \"a\"; socket = \"unix:/tmp/a.sock\"; } );\n",
+		   "test.conf:1: app \"a\" has no module (module = \"app.py\" or "
+		   "\"package.module:callable\")");
+	expect_one("apps = ( { name = \"a\"; module = \"app.py:1x\"; socket = \"unix:/tmp/a.sock\"; } );\n",
+		   "test.conf:1: app \"a\": module \"app.py:1x\": callable \"1x\" is not a "
+		   "Python identifier");
+	expect_one("apps = ( { name = \"a\"; module = \"app.py:\"; socket = \"unix:/tmp/a.sock\"; } );\n",
+		   "test.conf:1: app \"a\": module \"app.py:\": callable \"\" is not a Python "
+		   "identifier");
+	expect_one("apps = ( { name = \"a\"; module = \"\"; socket = \"unix:/tmp/a.sock\"; } );\n",
+		   "test.conf:1: app \"a\": module \"\" names no file or module");
+	expect_one("apps = ( { name = \"a\"; module = \":app\"; socket = \"unix:/tmp/a.sock\"; } );\n",
+		   "test.conf:1: app \"a\": module \":app\" names no file or module");
+	expect_one("apps = ( { name = \"a\"; module = \"pkg..mod\"; socket = \"unix:/tmp/a.sock\"; } );\n",
+		   "test.conf:1: app \"a\": module \"pkg..mod\" is neither a file (a path with "
+		   "\"/\" or ending in \".py\") nor a dotted Python module name");
+	expect_prefix("apps = ( { name = \"a\"; module = \"my-app\"; socket = \"unix:/tmp/a.sock\"; } );\n",
+		      "test.conf:1: app \"a\": module \"my-app\" is neither a file");
+}
+
+static void test_relative_paths(void)
+{
+	expect_ok("apps = ( { name = \"a\"; module = \"app.py\"; socket = \"unix:run/a.sock\";\n"
+		  "  chdir = \"srv\"; venv = \"./venv\"; pythonpath = \"lib\";\n"
+		  "  log = \"/abs/a.log\"; access_log = \"../logs/a.log\"; } );\n");
+	const struct sg_app_conf *a = &cfg.apps[0];
+	CHECK_STR(a->chdir, "/etc/sg/srv");
+	CHECK_STR(a->venv, "/etc/sg/venv");
+	CHECK(a->n_pythonpath == 1);
+	CHECK_STR(a->pythonpath[0], "/etc/sg/lib");
+	CHECK_STR(a->log, "/abs/a.log");
+	CHECK_STR(a->access_log, "/etc/sg/../logs/a.log");
+	CHECK_STR(a->socket.ss.ss_family == AF_UNIX ? ((struct sockaddr_un *)&a->socket.ss)->sun_path
+						       : "", "/etc/sg/run/a.sock");
+}
+
+static void test_parse_uses_file_directory(void)
+{
+	reset();
+	CHECK(sg_config_parse(APP, "/srv/conf/sandgate.conf", &cfg, &diags) == 0);
+	CHECK_STR(cfg.apps[0].module, "/srv/conf/app.py");
+	CHECK_STR(cfg.source, "/srv/conf/sandgate.conf");
+	reset();
+	CHECK(sg_config_parse(APP, "/sandgate.conf", &cfg, &diags) == 0);
+	CHECK_STR(cfg.apps[0].module, "/app.py");
+	reset();
+	CHECK(sg_config_parse(APP, "sandgate.conf", &cfg, &diags) == 0);
+	CHECK_STR(cfg.apps[0].module, "app.py"); /* relative file, relative result */
+}
+
+static void test_path_bad(void)
+{
+	expect_app_setting("chdir = \"\";", "test.conf:2: app \"a\": chdir must not be empty");
+	char setting[PATH_MAX + 64];
+	char *longdir = malloc(PATH_MAX);
+	memset(longdir, 'x', PATH_MAX - 5);
+	longdir[PATH_MAX - 5] = '\0';
+	snprintf(setting, sizeof setting, "venv = \"%s\";", longdir);
+	char *text = malloc(PATH_MAX + 256);
+	snprintf(text, PATH_MAX + 256, "apps = ( { name = \"a\"; module = \"m\";\n"
+		 "  socket = \"unix:/tmp/a.sock\"; %s } );\n", setting);
+	expect_one(text, "test.conf:2: app \"a\": venv is too long once made absolute");
+	free(text);
+	free(longdir);
+	expect_app_setting("pythonpath = [ \"a\", \"\" ];",
+			   "test.conf:2: app \"a\": pythonpath entry must not be empty");
+	expect_app_setting("pythonpath = [ \"1\",\"2\",\"3\",\"4\",\"5\",\"6\",\"7\",\"8\",\"9\","
+			   "\"10\",\"11\",\"12\",\"13\",\"14\",\"15\",\"16\",\"17\" ];",
+			   "test.conf:2: app \"a\": pythonpath holds at most 16 directories, got 17");
+}
+
+static void test_user_setting(void)
+{
+	expect_app_setting("user = \"www-data\";", NULL);
+	CHECK_STR(cfg.apps[0].user, "www-data");
+	expect_app_setting("user = \"-rf\";", "test.conf:2: app \"a\": user \"-rf\" is not a valid user name");
+	expect_app_setting("user = \"a b\";", "test.conf:2: app \"a\": user \"a b\" is not a valid user name");
+	expect_app_setting("user = \"\";", "test.conf:2: app \"a\": user \"\" is not a valid user name");
+}
+
+/* ---- routes ----------------------------------------------------------------- */
+
+static void test_prefix(void)
+{
+	expect_app_setting("route = { prefix = \"\"; };", NULL);
+	expect_app_setting("route = { prefix = \"/a/b-c.d\"; };", NULL);
+	CHECK_STR(cfg.apps[0].prefix, "/a/b-c.d");
+	expect_app_setting("route = { prefix = \"blog\"; };",
+			   "test.conf:2: app \"a\": route.prefix \"blog\" must start with \"/\"");
+	expect_app_setting("route = { prefix = \"/blog/\"; };",
+			   "test.conf:2: app \"a\": route.prefix \"/blog/\" must not end with \"/\"");
+	expect_app_setting("route = { prefix = \"/\"; };",
+			   "test.conf:2: app \"a\": route.prefix \"/\" must be written \"\" (the "
+			   "whole site)");
+	expect_app_setting("route = { prefix = \"/a//b\"; };",
+			   "test.conf:2: app \"a\": route.prefix \"/a//b\" must not contain \"//\"");
+	expect_app_setting("route = { prefix = \"/a/./b\"; };",
+			   "test.conf:2: app \"a\": route.prefix \"/a/./b\" must not contain a \".\" "
+			   "or \"..\" segment");
+	expect_app_setting("route = { prefix = \"/a/..\"; };",
+			   "test.conf:2: app \"a\": route.prefix \"/a/..\" must not contain a \".\" "
+			   "or \"..\" segment");
+	expect_app_setting("route = { prefix = \"/a b\"; };",
+			   "test.conf:2: app \"a\": route.prefix \"/a b\" has a character that is not "
+			   "allowed (letters, digits and -._~!$&'()*+,;=:@/ are)");
+	expect_app_setting("route = { prefix = \"/a%2Fb\"; };",
+			   "test.conf:2: app \"a\": route.prefix \"/a%2Fb\" has a character that is "
+			   "not allowed (letters, digits and -._~!$&'()*+,;=:@/ are)");
+	char setting[400] = "route = { prefix = \"/";
+	memset(setting + strlen(setting), 'p', 260);
+	strcpy(setting + strlen("route = { prefix = \"/") + 260, "\"; };");
+	expect_app_setting(setting, "test.conf:2: app \"a\": route.prefix is too long (at most 255 bytes)");
+}
+
+static void test_host(void)
+{
+	expect_app_setting("route = { host = \"Blog.Example.COM:8080\"; };", NULL);
+	CHECK_STR(cfg.apps[0].host, "blog.example.com:8080");
+	expect_app_setting("route = { host = \"bad_host\"; };",
+			   "test.conf:2: app \"a\": route.host \"bad_host\" may hold only letters, "
+			   "digits, '-', '.' and a \":port\"");
+	expect_app_setting("route = { host = \"a..b\"; };",
+			   "test.conf:2: app \"a\": route.host \"a..b\" has an empty label");
+	expect_app_setting("route = { host = \".a\"; };",
+			   "test.conf:2: app \"a\": route.host \".a\" has an empty label");
+	expect_app_setting("route = { host = \"x:0\"; };",
+			   "test.conf:2: app \"a\": route.host \"x:0\": port \"0\" must be 1-65535");
+	expect_app_setting("route = { host = \"x:70000\"; };",
+			   "test.conf:2: app \"a\": route.host \"x:70000\": port \"70000\" must be "
+			   "1-65535");
+	expect_app_setting("route = { host = \"x:\"; };",
+			   "test.conf:2: app \"a\": route.host \"x:\": port \"\" must be 1-65535");
+	expect_app_setting("route = { host = \":80\"; };",
+			   "test.conf:2: app \"a\": route.host \":80\" must have a name of 1-253 "
+			   "characters");
+	expect_app_setting("route = { host = \"x:1:2\"; };",
+			   "test.conf:2: app \"a\": route.host \"x:1:2\": port \"1:2\" must be 1-65535");
+}
+
+static void test_route_collision(void)
+{
+	expect_one("listeners = ( { http = \"127.0.0.1:8080\"; } );\n"
+		   "apps = (\n"
+		   "  { name = \"a\"; module = \"m\"; route = { prefix = \"/x\"; host = \"h.example\"; }; },\n"
+		   "  { name = \"b\"; module = \"m\"; route = { prefix = \"/y\"; host = \"h.example\"; }; },\n"
+		   "  { name = \"c\"; module = \"m\"; route = { prefix = \"/x\"; host = \"H.example\"; }; }\n"
+		   ");\n",
+		   "test.conf:5: app \"c\" has the same route as app \"a\" on line 3 (host "
+		   "\"h.example\", prefix \"/x\"); give one a route.prefix or route.host");
+	expect_one("listeners = ( { http = \"127.0.0.1:8080\"; } );\n"
+		   "apps = ( { name = \"a\"; module = \"m\"; },\n"
+		   "  { name = \"b\"; module = \"m\"; } );\n",
+		   "test.conf:3: app \"b\" has the same route as app \"a\" on line 2 (host any, "
+		   "prefix \"\"); give one a route.prefix or route.host");
+	/* Without a listener nothing is routed: direct sockets only. */
+	expect_ok("apps = ( { name = \"a\"; module = \"m\"; socket = \"unix:/tmp/a.sock\"; },\n"
+		  "  { name = \"b\"; module = \"m\"; socket = \"unix:/tmp/b.sock\"; } );\n");
+}
+
+static void test_reachability(void)
+{
+	expect_one("apps = (\n  { name = \"blog\"; module = \"m\"; } );\n",
+		   "test.conf:2: app \"blog\" is not reachable: give it a socket or add a listener");
+	expect_ok("listeners = ( { scgi = \"127.0.0.1:4000\"; } );\n"
+		  "apps = ( { name = \"blog\"; module = \"m\"; } );\n");
+	expect_one("listeners = ( { http = \"127.0.0.1:8080\"; } );\n",
+		   "test.conf: no apps: add apps = ( { name = \"x\"; module = \"app.py\"; } );");
+	expect_one("", "test.conf: no apps: add apps = ( { name = \"x\"; module = \"app.py\"; } );");
+	expect_one("apps = ( { name = \"a\"; module = \"m\"; } , 3 );\n",
+		   "test.conf:1: each apps entry must be a group { ... }, not an integer");
+}
+
+static void test_address_collision(void)
+{
+	expect_one("listeners = ( { http = \"127.0.0.1:8080\"; },\n"
+		   "  { scgi = \"127.0.0.1:8080\"; } );\n" "apps = ( { name = \"a\"; module = \"m\"; } );\n",
+		   "test.conf:2: address 127.0.0.1:8080 is already used on line 1");
+	expect_one("listeners = ( { http = \"0.0.0.0:8080\"; } );\n"
+		   "apps = ( { name = \"a\"; module = \"m\";\n"
+		   "  socket = \"127.0.0.1:8080\"; } );\n",
+		   "test.conf:2: address 127.0.0.1:8080 is already used on line 1");
+	expect_one("listeners = ( { http = \"[::]:8080\"; } );\n"
+		   "apps = ( { name = \"a\"; module = \"m\"; socket = \"127.0.0.1:8080\"; } );\n",
+		   "test.conf:2: address 127.0.0.1:8080 is already used on line 1");
+	expect_one("listeners = ( { scgi = \"unix:/tmp/x.sock\"; } );\n"
+		   "apps = ( { name = \"a\"; module = \"m\"; socket = \"unix:/tmp/x.sock\"; } );\n",
+		   "test.conf:2: address unix:/tmp/x.sock is already used on line 1");
+	expect_ok("listeners = ( { http = \"127.0.0.1:8080\"; }, { http = \"127.0.0.2:8080\"; },\n"
+		  "  { http = \"127.0.0.1:8081\"; }, { http = \"[::1]:8080\"; } );\n"
+		  "apps = ( { name = \"a\"; module = \"m\"; socket = \"unix:/tmp/y.sock\"; } );\n");
+}
+
+static void test_too_many_apps(void)
+{
+	size_t size = 80 * (SG_MAX_APPS + 2);
+	char *text = malloc(size);
+	strcpy(text, "listeners = ( { http = \"127.0.0.1:1\"; } );\napps = (");
+	for (int i = 0; i <= SG_MAX_APPS; i++) {
+		char one[80];
+		snprintf(one, sizeof one, "%s{ name = \"a%d\"; module = \"m\"; route = { prefix = \"/%d\"; }; }",
+			 i ? "," : "", i, i);
+		strcat(text, one);
+	}
+	strcat(text, ");\n");
+	expect_one(text, "test.conf:2: at most 256 apps are supported, got 257");
+	CHECK(cfg.n_apps == SG_MAX_APPS);
+	free(text);
+}
+
+/* ---- diags ------------------------------------------------------------------- */
+
+static void test_many_problems_capped(void)
+{
+	char *text = malloc(40 * 400 + 200);
+	strcpy(text, APP);
+	for (int i = 0; i < 400; i++) {
+		char one[40];
+		snprintf(one, sizeof one, "bogus%d = 1;\n", i);
+		strcat(text, one);
+	}
+	CHECK(parse(text) == -1);
+	CHECK(diags.n == SG_DIAGS_MAX);
+	CHECK_STR(diags.msg[0], "test.conf:2: unknown setting \"bogus0\"");
+	CHECK_STR(diags.msg[SG_DIAGS_MAX - 1], "test.conf:201: too many problems; the rest are not listed");
+	free(text);
+}
+
+static void test_diags_add(void)
+{
+	struct sg_diags d = { 0 };
+	sg_diags_add(&d, "f.conf", 7, "x %d", 1);
+	sg_diags_add(&d, "command line", 0, "--user root: no");
+	CHECK(d.n == 2);
+	CHECK_STR(d.msg[0], "f.conf:7: x 1");
+	CHECK_STR(d.msg[1], "command line: --user root: no");
+	sg_diags_free(&d);
+	CHECK(d.n == 0 && d.msg == NULL);
+}
+
+/* ---- sg_config_load ------------------------------------------------------------ */
+
+static char tmpdir[64];
+
+static void write_file(const char *path, const char *text, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	CHECK(fd >= 0);
+	CHECK(write(fd, text, len) == (ssize_t)len);
+	close(fd);
+}
+
+static void test_load(void)
+{
+	char path[128], sub[128], real[PATH_MAX];
+	snprintf(sub, sizeof sub, "%s/etc", tmpdir);
+	mkdir(sub, 0755);
+	snprintf(path, sizeof path, "%s/etc/sg.conf", tmpdir);
+	write_file(path, APP, strlen(APP));
+	reset();
+	CHECK(sg_config_load(path, &cfg, &diags) == 0);
+	CHECK(realpath(sub, real) != NULL);
+	strcat(real, "/app.py");
+	CHECK_STR(cfg.apps[0].module, real);
+	CHECK_STR(cfg.source, path);
+
+	/* Relative to the current directory, messages keep the path as given. */
+	char cwd[PATH_MAX];
+	CHECK(getcwd(cwd, sizeof cwd) != NULL);
+	CHECK(chdir(tmpdir) == 0);
+	write_file("etc/bad.conf", "apps = (\n  { name = \"a\"; module = \"m\"; } );\n", 43);
+	reset();
+	CHECK(sg_config_load("etc/bad.conf", &cfg, &diags) == -1);
+	CHECK_STR(diags.n > 0 ? diags.msg[0] : NULL,
+		  "etc/bad.conf:2: app \"a\" is not reachable: give it a socket or add a listener");
+	reset();
+	CHECK(sg_config_load("sg.conf", &cfg, &diags) == -1); /* not in tmpdir itself */
+	CHECK(chdir(cwd) == 0);
+}
+
+static void test_load_bad_files(void)
+{
+	char path[128];
+	reset();
+	snprintf(path, sizeof path, "%s/missing.conf", tmpdir);
+	CHECK(sg_config_load(path, &cfg, &diags) == -1);
+	char want[256];
+	snprintf(want, sizeof want, "%s: cannot read: No such file or directory", path);
+	CHECK_STR(diags.n == 1 ? diags.msg[0] : NULL, want);
+
+	reset();
+	CHECK(sg_config_load(tmpdir, &cfg, &diags) == -1);
+	snprintf(want, sizeof want, "%s: cannot read: not a regular file", tmpdir);
+	CHECK_STR(diags.n == 1 ? diags.msg[0] : NULL, want);
+
+	snprintf(path, sizeof path, "%s/nul.conf", tmpdir);
+	write_file(path, "a = 1;\0b = 2;\n", 14);
+	reset();
+	CHECK(sg_config_load(path, &cfg, &diags) == -1);
+	snprintf(want, sizeof want, "%s: cannot read: it contains a NUL byte", path);
+	CHECK_STR(diags.n == 1 ? diags.msg[0] : NULL, want);
+
+	snprintf(path, sizeof path, "%s/big.conf", tmpdir);
+	char *big = malloc(SG_CONFIG_FILE_MAX + 1);
+	memset(big, '\n', SG_CONFIG_FILE_MAX + 1);
+	write_file(path, big, SG_CONFIG_FILE_MAX + 1);
+	free(big);
+	reset();
+	CHECK(sg_config_load(path, &cfg, &diags) == -1);
+	snprintf(want, sizeof want, "%s: cannot read: larger than %d bytes", path, SG_CONFIG_FILE_MAX);
+	CHECK_STR(diags.n == 1 ? diags.msg[0] : NULL, want);
+}
+
+/* ---- sg_config_resolve ------------------------------------------------------------ */
+
+static int resolve(const char *text, uid_t as)
+{
+	if (parse(text) != 0) {
+		show_diags();
+		return -2;
+	}
+	return sg_config_resolve(&cfg, as, &diags);
+}
+
+#define APP_USER(u) "apps = ( { name = \"a\"; module = \"m\"; socket = \"unix:/tmp/a.sock\";\n" \
+		    "  user = \"" u "\"; } );\n"
+
+static void test_resolve_root(void)
+{
+	const struct passwd *nobody = getpwnam("nobody");
+	CHECK(nobody != NULL);
+	if (nobody == NULL)
+		return;
+	CHECK(resolve(APP, 0) == 0);
+	CHECK(cfg.apps[0].uid == nobody->pw_uid && cfg.apps[0].gid == nobody->pw_gid);
+	CHECK(resolve(APP_USER("nobody"), 0) == 0);
+	CHECK(cfg.apps[0].uid == nobody->pw_uid);
+	CHECK(resolve(APP_USER("root"), 0) == -1);
+	CHECK_STR(diags.n == 1 ? diags.msg[0] : NULL,
+		  "test.conf:1: app \"a\" would run as root (uid 0); set user to an unprivileged "
+		  "account");
+	CHECK(resolve(APP_USER("no-such-user-xyz"), 0) == -1);
+	CHECK_STR(diags.n == 1 ? diags.msg[0] : NULL,
+		  "test.conf:1: app \"a\": unknown user \"no-such-user-xyz\"");
+}
+
+static void test_resolve_self(void)
+{
+	const struct passwd *nobody = getpwnam("nobody");
+	CHECK(nobody != NULL);
+	if (nobody == NULL)
+		return;
+	uid_t self = nobody->pw_uid; /* as if the gateway ran as nobody */
+	CHECK(resolve(APP, self) == 0);
+	CHECK(cfg.apps[0].uid == self && cfg.apps[0].gid == nobody->pw_gid);
+	CHECK(resolve(APP_USER("nobody"), self) == 0);
+	CHECK(cfg.apps[0].uid == self);
+	CHECK(resolve(APP_USER("root"), self) == -1);
+	CHECK_STR(diags.n == 1 ? diags.msg[0] : NULL,
+		  "test.conf:1: app \"a\": user root: only root can run apps as another user");
+	CHECK(resolve(APP_USER("no-such-user-xyz"), self) == -1);
+	CHECK_STR(diags.n == 1 ? diags.msg[0] : NULL,
+		  "test.conf:1: app \"a\": unknown user \"no-such-user-xyz\"");
+}
+
+static void test_resolve_allow_names(void)
+{
+	CHECK(resolve("listeners = ( { http = \"unix:/tmp/h.sock\"; allow_uids = ( 5, \"root\" ); } );\n"
+		      APP, 0) == 0);
+	CHECK(cfg.listeners[0].allow_uids[0] == 5 && cfg.listeners[0].allow_uids[1] == 0);
+	CHECK(resolve("\nlisteners = ( { http = \"unix:/tmp/h.sock\"; allow_uids = \"no-such-user-xyz\"; } );\n"
+		      APP, 0) == -1);
+	CHECK_STR(diags.n == 1 ? diags.msg[0] : NULL,
+		  "test.conf:2: allow_uids: unknown user \"no-such-user-xyz\"");
+}
+
+static void test_resolve_command_line(void)
+{
+	reset();
+	snprintf(cfg.source, sizeof cfg.source, "command line");
+	cfg.apps = calloc(1, sizeof *cfg.apps);
+	cfg.n_apps = 1;
+	sg_config_defaults_app(&cfg.apps[0]);
+	strcpy(cfg.apps[0].name, "app");
+	strcpy(cfg.apps[0].user, "root");
+	CHECK(sg_config_resolve(&cfg, 0, &diags) == -1);
+	CHECK_STR(diags.n == 1 ? diags.msg[0] : NULL,
+		  "command line: --user root: the app would run as root (uid 0); name an "
+		  "unprivileged account");
+	sg_diags_free(&diags);
+	CHECK(sg_config_resolve(&cfg, 65534, &diags) == -1);
+	CHECK_STR(diags.n == 1 ? diags.msg[0] : NULL,
+		  "command line: --user root: only root can run apps as another user");
+	sg_diags_free(&diags);
+	strcpy(cfg.apps[0].user, "no-such-user-xyz");
+	CHECK(sg_config_resolve(&cfg, 0, &diags) == -1);
+	CHECK_STR(diags.n == 1 ? diags.msg[0] : NULL,
+		  "command line: --user no-such-user-xyz: unknown user");
+}
+
+/* ---- shared value checks ---------------------------------------------------------- */
+
+static void test_module_spec(void)
+{
+	struct sg_module_spec m;
+	struct sg_error err;
+	CHECK(sg_module_spec_parse("a/b.py:app", &m, &err) == 0);
+	CHECK(m.is_file);
+	CHECK_STR(m.target, "a/b.py");
+	CHECK_STR(m.callable, "app");
+	CHECK(sg_module_spec_parse("app.py", &m, &err) == 0 && m.is_file && m.callable[0] == '\0');
+	CHECK(sg_module_spec_parse("pkg.sub.mod:_x1", &m, &err) == 0 && !m.is_file);
+	CHECK_STR(m.target, "pkg.sub.mod");
+	CHECK(sg_module_spec_parse(".py", &m, &err) == -1);
+	CHECK(sg_module_spec_parse("pkg.:x", &m, &err) == -1);
+	CHECK(sg_module_spec_parse("a/b.py:x.y", &m, &err) == -1);
+	CHECK_STR(err.msg, "module \"a/b.py:x.y\": callable \"x.y\" is not a Python identifier");
+}
+
+static void test_parse_mode(void)
+{
+	int mode = -1;
+	struct sg_error err;
+	CHECK(sg_config_parse_mode("0660", &mode, &err) == 0 && mode == 0660);
+	CHECK(sg_config_parse_mode("7", &mode, &err) == 0 && mode == 07);
+	CHECK(sg_config_parse_mode("0777", &mode, &err) == 0 && mode == 0777);
+	CHECK(sg_config_parse_mode("1000", &mode, &err) == -1);
+	CHECK(sg_config_parse_mode("00000", &mode, &err) == -1);
+	CHECK(sg_config_parse_mode("0x1b0", &mode, &err) == -1);
+	CHECK(sg_config_parse_mode("66 ", &mode, &err) == -1);
+}
+
+int main(void)
+{
+	sg_log_init("test", SG_LOG_ERROR); /* keep "runs as nobody" out of the output */
+	snprintf(tmpdir, sizeof tmpdir, "/tmp/sg-test-config-XXXXXX");
+	if (mkdtemp(tmpdir) == NULL) {
+		perror("mkdtemp");
+		return 1;
+	}
+	RUN(test_minimal_defaults);
+	RUN(test_defaults_app);
+	RUN(test_full_file);
+	RUN(test_unknown_setting_in_app);
+	RUN(test_unknown_setting_top);
+	RUN(test_unknown_setting_listener_route);
+	RUN(test_wrong_types);
+	RUN(test_syntax_errors);
+	RUN(test_include_refused);
+	RUN(test_wrapping_integer);
+	RUN(test_ranges);
+	RUN(test_socket_mode_forms);
+	RUN(test_socket_mode_bad);
+	RUN(test_socket_mode_needs_unix_socket);
+	RUN(test_listener_defaults);
+	RUN(test_listener_bad);
+	RUN(test_allow_uids);
+	RUN(test_too_many_listeners);
+	RUN(test_names);
+	RUN(test_duplicate_names);
+	RUN(test_module_forms);
+	RUN(test_module_bad);
+	RUN(test_relative_paths);
+	RUN(test_parse_uses_file_directory);
+	RUN(test_path_bad);
+	RUN(test_user_setting);
+	RUN(test_prefix);
+	RUN(test_host);
+	RUN(test_route_collision);
+	RUN(test_reachability);
+	RUN(test_address_collision);
+	RUN(test_too_many_apps);
+	RUN(test_many_problems_capped);
+	RUN(test_diags_add);
+	RUN(test_load);
+	RUN(test_load_bad_files);
+	RUN(test_resolve_root);
+	RUN(test_resolve_self);
+	RUN(test_resolve_allow_names);
+	RUN(test_resolve_command_line);
+	RUN(test_module_spec);
+	RUN(test_parse_mode);
+	reset();
+	char cmd[128];
+	snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
+	if (system(cmd) != 0)
+		printf("  (could not remove %s)\n", tmpdir);
+	UNIT_END();
+}
