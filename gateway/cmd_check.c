@@ -1,0 +1,129 @@
+/* `sandgate check -c FILE`: validate a configuration and start nothing.
+ * Everything serve would refuse is reported, all at once, each problem as
+ * "FILE:LINE: message"; on top of the parse and the run-as rules it checks
+ * what only the file system can tell: that module files and the chdir and
+ * venv directories exist. */
+#include "commands.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config.h"
+
+static void usage(FILE *out)
+{
+	fputs("usage: sandgate check -c FILE\n"
+	      "Validates a configuration file as `sandgate serve -c FILE` would read it,\n"
+	      "starts nothing. Run it as the user who will run serve: the run-as rules\n"
+	      "differ for root. Exit status 0 when the file is ok, 1 otherwise.\n",
+	      out);
+}
+
+static const struct option check_options[] = {
+	{ "config", required_argument, NULL, 'c' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* Returns 0 with *file set, 1 after --help, -1 with err. */
+static int parse_args(int argc, char **argv, const char **file, struct sg_error *err)
+{
+	int ch;
+	*file = NULL;
+	optind = 0;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":c:h", check_options, NULL)) != -1) {
+		if (ch == 'h') {
+			usage(stdout);
+			return 1;
+		}
+		if (ch == ':')
+			return sg_fail(err, "-c needs a FILE");
+		if (ch == '?')
+			return sg_fail(err, "unknown option \"%.64s\"", argv[optind - 1]);
+		*file = optarg;
+	}
+	if (optind < argc)
+		return sg_fail(err, "unexpected argument \"%.64s\"", argv[optind]);
+	if (*file == NULL)
+		return sg_fail(err, "missing -c FILE");
+	return 0;
+}
+
+static bool exists_as(const char *path, mode_t type, const char **why)
+{
+	struct stat st;
+	if (stat(path, &st) < 0) {
+		*why = strerror(errno);
+		return false;
+	}
+	if ((st.st_mode & S_IFMT) != type) {
+		*why = type == S_IFDIR ? "not a directory" : "not a regular file";
+		return false;
+	}
+	return true;
+}
+
+/* What only the file system can tell; returns the number of problems. */
+static int check_app_files(const char *source, const struct sg_app_conf *app,
+			   struct sg_diags *d)
+{
+	struct sg_module_spec spec;
+	const char *why;
+	int problems = 0;
+	if (sg_module_spec_parse(app->module, &spec, NULL) == 0 && spec.is_file &&
+	    !exists_as(spec.target, S_IFREG, &why)) {
+		sg_diags_add(d, source, app->line, "app \"%s\": module file %s: %s", app->name,
+			     spec.target, why);
+		problems++;
+	}
+	if (app->chdir[0] != '\0' && !exists_as(app->chdir, S_IFDIR, &why)) {
+		sg_diags_add(d, source, app->line, "app \"%s\": chdir %s: %s", app->name,
+			     app->chdir, why);
+		problems++;
+	}
+	if (app->venv[0] != '\0' && !exists_as(app->venv, S_IFDIR, &why)) {
+		sg_diags_add(d, source, app->line, "app \"%s\": venv %s: %s", app->name, app->venv,
+			     why);
+		problems++;
+	}
+	return problems;
+}
+
+int sg_cmd_check(int argc, char **argv)
+{
+	const char *file;
+	struct sg_error err;
+	int rc = parse_args(argc, argv, &file, &err);
+	if (rc != 0) {
+		if (rc < 0) {
+			fprintf(stderr, "sandgate check: %s\n", err.msg);
+			usage(stderr);
+		}
+		return rc < 0 ? 1 : 0;
+	}
+
+	struct sg_config cfg;
+	struct sg_diags d = { 0 };
+	bool failed = sg_config_load(file, &cfg, &d) < 0;
+	/* Go on with whatever parsed, to report as much as possible at once. */
+	if (sg_config_resolve(&cfg, geteuid(), &d) < 0)
+		failed = true;
+	for (int i = 0; i < cfg.n_apps; i++)
+		if (check_app_files(cfg.source, &cfg.apps[i], &d) > 0)
+			failed = true;
+
+	for (int i = 0; i < d.n; i++)
+		fprintf(stderr, "%s\n", d.msg[i]);
+	if (failed)
+		printf("%s: %d problem%s\n", file, d.n, d.n == 1 ? "" : "s");
+	else
+		printf("%s: ok\n", file);
+	sg_config_free(&cfg);
+	sg_diags_free(&d);
+	return failed ? 1 : 0;
+}

@@ -1,0 +1,13 @@
+/* Subcommands of `sandgate` other than serve (cmd_serve.h). main.c calls
+ * each with argv[0] set to the subcommand's name; each returns the
+ * process's exit status. */
+#ifndef SG_COMMANDS_H
+#define SG_COMMANDS_H
+
+/* `sandgate check -c FILE`: loads and resolves the configuration as
+ * `serve -c FILE` would (run it as the user who will run serve), checks
+ * that module files and directories exist, prints each problem on stderr
+ * and "FILE: ok" or "FILE: N problems" on stdout. Exit 0 when ok, else 1. */
+int sg_cmd_check(int argc, char **argv);
+
+#endif
