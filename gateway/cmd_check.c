@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -94,6 +95,31 @@ static int check_app_files(const char *source, const struct sg_app_conf *app,
 	return problems;
 }
 
+/* The line a message is about: "FILE:LINE: ..." (0 for "FILE: ..."). */
+static long line_of(const char *msg, size_t file_len)
+{
+	if (strlen(msg) <= file_len || msg[file_len] != ':')
+		return 0;
+	return strtol(msg + file_len + 1, NULL, 10);
+}
+
+/* Parse, run-as and file-system problems arrive in that order; they read
+ * better in the order of the file. */
+static void print_by_line(const struct sg_diags *d, const char *file)
+{
+	size_t file_len = strlen(file);
+	int order[SG_DIAGS_MAX];
+	for (int i = 0; i < d->n; i++) {
+		int j = i;
+		long line = line_of(d->msg[i], file_len);
+		for (; j > 0 && line_of(d->msg[order[j - 1]], file_len) > line; j--)
+			order[j] = order[j - 1];
+		order[j] = i;
+	}
+	for (int i = 0; i < d->n; i++)
+		fprintf(stderr, "%s\n", d->msg[order[i]]);
+}
+
 int sg_cmd_check(int argc, char **argv)
 {
 	const char *file;
@@ -117,8 +143,7 @@ int sg_cmd_check(int argc, char **argv)
 		if (check_app_files(cfg.source, &cfg.apps[i], &d) > 0)
 			failed = true;
 
-	for (int i = 0; i < d.n; i++)
-		fprintf(stderr, "%s\n", d.msg[i]);
+	print_by_line(&d, file);
 	if (failed)
 		printf("%s: %d problem%s\n", file, d.n, d.n == 1 ? "" : "s");
 	else
