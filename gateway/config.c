@@ -893,8 +893,9 @@ static void parse_top(struct parse_ctx *c, const config_setting_t *root, struct 
 		parse_listeners(c, listeners, cfg);
 	if (apps != NULL)
 		parse_apps(c, apps, cfg);
-	else
-		problem_at(c, 0, "no apps: add apps = ( { name = \"x\"; module = \"app.py\"; } );");
+	if (apps == NULL || (config_setting_is_list(apps) && config_setting_length(apps) == 0))
+		problem_at(c, apps != NULL ? line_of(apps) : 0,
+			   "no apps: add apps = ( { name = \"x\"; module = \"app.py\"; } );");
 }
 
 /* ------------------------------------------------------------------ */
@@ -1150,6 +1151,9 @@ int sg_config_parse_at(const char *text, const char *file, const char *base_dir,
 
 	config_t lc;
 	config_init(&lc);
+	/* On some syntax errors libconfig 1.5 leaks the string token it had
+	 * just read (its grammar has no %destructor): a few bytes per rejected
+	 * file, nothing to do about it from here. */
 	if (config_read_string(&lc, text) != CONFIG_TRUE) {
 		const char *why = config_error_text(&lc);
 		if (why == NULL || strcmp(why, "syntax error") == 0)

@@ -650,6 +650,11 @@ static void test_reachability(void)
 	expect_one("listeners = ( { http = \"127.0.0.1:8080\"; } );\n",
 		   "test.conf: no apps: add apps = ( { name = \"x\"; module = \"app.py\"; } );");
 	expect_one("", "test.conf: no apps: add apps = ( { name = \"x\"; module = \"app.py\"; } );");
+	expect_one("\napps = ( );\n",
+		   "test.conf:2: no apps: add apps = ( { name = \"x\"; module = \"app.py\"; } );");
+	expect_one("apps = [ ];\n",
+		   "test.conf:1: apps must be a list of groups: apps = ( { name = \"x\"; module = "
+		   "\"app.py\"; } );");
 	expect_one("apps = ( { name = \"a\"; module = \"m\"; } , 3 );\n",
 		   "test.conf:1: each apps entry must be a group { ... }, not an integer");
 }
