@@ -247,7 +247,8 @@ struct parse_ctx {
 	char label[96];       /* "app \"blog\"", "listener", or "" at the top level */
 };
 
-static void vproblem(struct parse_ctx *c, int line, bool labelled, const char *fmt, va_list ap)
+static void __attribute__((format(printf, 4, 0)))
+vproblem(struct parse_ctx *c, int line, bool labelled, const char *fmt, va_list ap)
 {
 	char msg[400];
 	vsnprintf(msg, sizeof msg, fmt, ap);
