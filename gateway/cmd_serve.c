@@ -31,9 +31,9 @@ static int find_worker(struct sg_error *err)
 		return sg_fail_errno(err, "readlink /proc/self/exe");
 	self[n] = '\0';
 	const char *dir = dirname(self);
-	const char *const candidates[] = { "%s/sandgate-worker", "%s/../libexec/sandgate/sandgate-worker" };
+	const char *const candidates[] = { "sandgate-worker", "../libexec/sandgate/sandgate-worker" };
 	for (size_t i = 0; i < 2; i++) {
-		snprintf(path, sizeof path, candidates[i], dir);
+		snprintf(path, sizeof path, "%s/%s", dir, candidates[i]);
 		int fd = open(path, O_PATH | O_CLOEXEC);
 		if (fd >= 0)
 			return fd;

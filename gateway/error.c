@@ -38,9 +38,17 @@ void sg_error_prefix(struct sg_error *err, const char *fmt, ...)
 	char head[256];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(head, sizeof head, fmt, ap);
+	int n = vsnprintf(head, sizeof head - 2, fmt, ap);
 	va_end(ap);
-	char old[sizeof err->msg];
-	memcpy(old, err->msg, sizeof old);
-	snprintf(err->msg, sizeof err->msg, "%s: %s", head, old);
+	if (n < 0)
+		return;
+	size_t hlen = strlen(head);
+	memcpy(head + hlen, ": ", 3);
+	hlen += 2;
+	size_t old = strnlen(err->msg, sizeof err->msg - 1);
+	if (hlen + old > sizeof err->msg - 1)
+		old = sizeof err->msg - 1 - hlen;
+	memmove(err->msg + hlen, err->msg, old);
+	memcpy(err->msg, head, hlen);
+	err->msg[hlen + old] = '\0';
 }
