@@ -1,0 +1,29 @@
+/* Small blocking I/O helpers for the client socket: whole writes, reads
+ * bounded by poll() timeouts, and the monotonic clock. */
+#ifndef SG_WORKER_IO_H
+#define SG_WORKER_IO_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+
+/* CLOCK_MONOTONIC in milliseconds. */
+uint64_t sg_now_ms(void);
+
+/* Writes all of buf, retrying short writes and EINTR. Returns 0 or -1
+ * with errno set. */
+int sg_write_all(int fd, const void *buf, size_t len);
+
+/* Writes all iovecs (modified in place). Returns 0 or -1 with errno.
+ * Async-signal-safe (the timeout handler uses it). */
+int sg_writev_all(int fd, struct iovec *iov, int iovcnt);
+
+/* Waits up to timeout_ms for fd to become readable, then reads once.
+ * Returns bytes read, 0 at EOF, or -1 with errno (ETIMEDOUT on timeout). */
+ssize_t sg_read_timeout(int fd, void *buf, size_t len, int timeout_ms);
+
+/* Clears O_NONBLOCK. Returns 0 or -1 with errno. */
+int sg_set_blocking(int fd);
+
+#endif

@@ -1,0 +1,60 @@
+/* The zygote's workers: one per scoreboard slot, forked from the warm
+ * interpreter, respawned with a backoff when they die, killed on timeout,
+ * stopped on drain. The zygote trusts its own table, not the scoreboard,
+ * which the app's code could write to. */
+#ifndef SG_WORKER_POOL_H
+#define SG_WORKER_POOL_H
+
+#include "gateway/worker/py.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "gateway/cellproto.h"
+#include "gateway/worker/args.h"
+
+struct sg_pool_slot {
+	pid_t pid;             /* 0 = no worker */
+	uint64_t born_ms;
+	bool respawn;          /* waiting for respawn_at_ms */
+	uint64_t respawn_at_ms;
+	unsigned quick_deaths; /* in a row, each within a second of its birth */
+	pid_t kill_pid;        /* timed out: SIGKILL at kill_at_ms if still there */
+	uint64_t kill_at_ms;
+};
+
+struct sg_pool {
+	const struct sg_worker_args *args;
+	struct sg_scoreboard *board;
+	PyObject *app;
+	int close_in_child;    /* the zygote's signalfd */
+	bool draining;
+	int n;
+	struct sg_pool_slot slot[SG_MAX_WORKERS];
+};
+
+/* Forks every worker. Returns 0, or -1 if not even one could be forked. */
+int sg_pool_start(struct sg_pool *pool);
+
+/* Reaps every exited child (workers and reparented orphans); reports and
+ * respawns workers. */
+void sg_pool_reap(struct sg_pool *pool);
+
+/* SG_CTL_TIMEOUT: SIGUSR1 now, SIGKILL 2 s later if it is still there. */
+void sg_pool_timeout(struct sg_pool *pool, int slot, pid_t pid);
+
+/* Stops respawning and sends SIGTERM to every worker. */
+void sg_pool_drain(struct sg_pool *pool);
+
+void sg_pool_kill_all(struct sg_pool *pool);
+
+int sg_pool_live(const struct sg_pool *pool);
+
+/* Milliseconds until the next respawn or kill is due, -1 if none. */
+int sg_pool_next_timeout(const struct sg_pool *pool);
+
+/* Runs the respawns and kills that are due. */
+void sg_pool_tick(struct sg_pool *pool);
+
+#endif

@@ -1,0 +1,39 @@
+/* One request, from a parsed head to a closed connection: checks (F1, B5),
+ * environ, the app, the end of the connection, the access log. */
+#ifndef SG_WORKER_REQUEST_H
+#define SG_WORKER_REQUEST_H
+
+#include "gateway/worker/py.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gateway/cellproto.h"
+#include "gateway/error.h"
+#include "gateway/worker/args.h"
+
+struct sg_request {
+	int fd;                 /* the client socket, blocking */
+	int proto;              /* enum sg_proto */
+	uint64_t request_id;    /* routed; 0 on the direct path */
+	const char *env;        /* the env block */
+	size_t env_len;
+	const char *body;       /* body bytes that came with the head */
+	size_t body_len;
+};
+
+struct sg_server {
+	const struct sg_worker_args *args;
+	struct sg_slot *slot;
+	PyObject *app;
+	int read_timeout_ms;    /* min(--timeout, 60) s per read (S8) */
+	int access_log_fd;      /* -1 without --access-log */
+};
+
+/* Allocates the buffers a request needs, once per worker. */
+int sg_request_setup(struct sg_error *err);
+
+/* Serves req and closes req->fd. Returns the HTTP status sent, 0 if none. */
+int sg_request_serve(const struct sg_server *srv, struct sg_request *req);
+
+#endif

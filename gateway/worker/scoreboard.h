@@ -1,0 +1,30 @@
+/* The cell's view of the shared scoreboard (fd 5, cellproto.h): mapping it,
+ * and the state changes of one slot. Workers write their own slot; the
+ * zygote and the gateway read it. */
+#ifndef SG_WORKER_SCOREBOARD_H
+#define SG_WORKER_SCOREBOARD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gateway/cellproto.h"
+#include "gateway/error.h"
+
+/* Maps fd and checks the magic and that it has at least min_slots slots. */
+struct sg_scoreboard *sg_scoreboard_map(int fd, int min_slots, struct sg_error *err);
+
+/* A request starts: started_ms, request_id and response_started = 0 are set
+ * before the state becomes BUSY, so the gateway never sees a half slot. */
+void sg_slot_busy(struct sg_slot *slot, uint64_t request_id);
+
+/* Records "METHOD URI" (truncated) for timeouts and `sandgate status`. */
+void sg_slot_describe(struct sg_slot *slot, const char *method, size_t method_len,
+		      const char *uri, size_t uri_len);
+
+/* The request is over: IDLE, then the per-request fields are cleared. */
+void sg_slot_idle(struct sg_slot *slot);
+
+/* The worker owning the slot is gone. */
+void sg_slot_clear(struct sg_slot *slot);
+
+#endif

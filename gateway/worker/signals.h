@@ -1,0 +1,32 @@
+/* A worker's signals. Handlers only touch the volatile state below and
+ * call async-signal-safe functions.
+ *
+ *   SIGTERM  finish the request in hand, then exit; exit at once if idle
+ *   SIGUSR1  the request timed out (the zygote relays the gateway's
+ *            SG_CTL_TIMEOUT): 504 if nothing was sent, a log line, abort(),
+ *            and faulthandler dumps the Python stack to the app log
+ *   SIGPIPE  ignored: a vanished client is an EPIPE, not a death
+ */
+#ifndef SG_WORKER_SIGNALS_H
+#define SG_WORKER_SIGNALS_H
+
+#include <stdbool.h>
+
+#include "gateway/cellproto.h"
+#include "gateway/error.h"
+
+/* Restores the default mask and installs the handlers. log_prefix is the
+ * "[NAME PID] " that starts each app log line. */
+int sg_signals_init(const char *log_prefix, int timeout_s, struct sg_slot *slot,
+		    struct sg_error *err);
+
+/* A request is in hand on client_fd (proto: enum sg_proto), or none (-1). */
+void sg_signals_request(int client_fd, int proto);
+
+/* While idle (waiting for a request) SIGTERM exits at once. */
+void sg_signals_idle(bool idle);
+
+/* SIGTERM arrived during a request. */
+bool sg_signals_stop_requested(void);
+
+#endif

@@ -1,0 +1,162 @@
+#include "gateway/worker/worker.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "gateway/log.h"
+#include "gateway/worker/conn.h"
+#include "gateway/worker/log_stream.h"
+#include "gateway/worker/request.h"
+#include "gateway/worker/scoreboard.h"
+#include "gateway/worker/signals.h"
+
+#define MAX_READ_TIMEOUT_S 60
+
+static char *conn_buf; /* the head (direct) or the dispatch message (routed) */
+
+_Noreturn static void leave(int code)
+{
+	sg_log_stream_flush_all();
+	_exit(code);
+}
+
+static void send_done(uint64_t request_id, int status)
+{
+	struct sg_done done = { .request_id = request_id, .status = (uint32_t)status };
+	ssize_t n;
+	do
+		n = send(SG_FD_DISPATCH, &done, sizeof done, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	if (n != (ssize_t)sizeof done)
+		sg_error("cannot report request %llu done: %s", (unsigned long long)request_id,
+			 n < 0 ? strerror(errno) : "short send");
+}
+
+/* Returns true when a request was served. */
+static bool serve_direct(const struct sg_server *srv)
+{
+	int fd = accept4(SG_FD_LISTEN, NULL, NULL, SOCK_CLOEXEC);
+	if (fd < 0) {
+		if (errno == EAGAIN || errno == EINTR || errno == ECONNABORTED)
+			return false; /* another worker won it */
+		sg_warn("accept: %s", strerror(errno));
+		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM)
+			usleep(100 * 1000); /* do not spin while the condition lasts */
+		return false;
+	}
+	/* Busy from the first byte, so a slow sender meets the gateway's timeout. */
+	sg_slot_busy(srv->slot, 0);
+	sg_signals_request(fd, SG_PROTO_SCGI);
+	struct sg_request req = { .fd = fd };
+	struct sg_error err;
+	if (sg_direct_read_head(&req, conn_buf, SG_DIRECT_BUF, srv->read_timeout_ms, &err) < 0) {
+		sg_signals_request(-1, 0);
+		sg_info("closed an SCGI connection without a response: %s", err.msg); /* S1 */
+		close(fd);
+		sg_slot_idle(srv->slot);
+		return true;
+	}
+	sg_request_serve(srv, &req);
+	sg_slot_idle(srv->slot);
+	return true;
+}
+
+static bool serve_routed(const struct sg_server *srv)
+{
+	struct sg_request req = { .fd = -1 };
+	switch (sg_routed_recv(SG_FD_DISPATCH, conn_buf, SG_ROUTED_BUF, &req)) {
+	case SG_RECV_NONE:
+		return false;
+	case SG_RECV_CLOSED:
+		sg_info("the gateway closed the dispatch socket");
+		leave(0);
+	case SG_RECV_UNUSABLE:
+		send_done(req.request_id, 0);
+		return false;
+	case SG_RECV_OK:
+		break;
+	}
+	sg_slot_busy(srv->slot, req.request_id);
+	int status = sg_request_serve(srv, &req);
+	send_done(req.request_id, status); /* before IDLE: the gateway counts on it */
+	sg_slot_idle(srv->slot);
+	return true;
+}
+
+/* Waits for a connection or a dispatch message; SIGTERM here exits at once.
+ * Alternates which source goes first so neither starves the other. */
+static bool wait_and_serve(const struct sg_server *srv, bool *direct_first)
+{
+	struct pollfd pfd[2] = {
+		{ .fd = SG_FD_DISPATCH, .events = POLLIN },
+		{ .fd = SG_FD_LISTEN, .events = POLLIN },
+	};
+	int n = srv->args->listen_fd ? 2 : 1;
+	sg_signals_idle(true);
+	if (sg_signals_stop_requested())
+		leave(0);
+	int r;
+	Py_BEGIN_ALLOW_THREADS
+	r = poll(pfd, (nfds_t)n, -1);
+	Py_END_ALLOW_THREADS
+	sg_signals_idle(false);
+	if (r < 0)
+		return false;
+	for (int i = 0; i < n; i++) {
+		if (pfd[i].revents & POLLNVAL) {
+			sg_error("descriptor %d is not open", pfd[i].fd);
+			leave(3);
+		}
+	}
+	bool routed = pfd[0].revents != 0, direct = n == 2 && pfd[1].revents != 0;
+	*direct_first = !*direct_first;
+	if (direct && (*direct_first || !routed))
+		return serve_direct(srv);
+	return routed && serve_routed(srv);
+}
+
+_Noreturn void sg_worker_run(const struct sg_worker_args *args, struct sg_slot *slot, PyObject *app)
+{
+	pid_t pid = getpid();
+	char tag[SG_WORKER_NAME_MAX + 16];
+	snprintf(tag, sizeof tag, "%s %d", args->name, (int)pid);
+	sg_log_init(tag, args->log_level);
+	sg_log_stream_set_pid(pid);
+
+	struct sg_error err;
+	conn_buf = malloc(SG_DIRECT_BUF > SG_ROUTED_BUF ? SG_DIRECT_BUF : SG_ROUTED_BUF);
+	if (conn_buf == NULL || sg_request_setup(&err) < 0 ||
+	    sg_signals_init(sg_log_stream_prefix(), args->timeout, slot, &err) < 0) {
+		sg_error("worker setup: %s", conn_buf == NULL ? "out of memory" : err.msg);
+		leave(3);
+	}
+	atomic_store(&slot->pid, pid);
+	atomic_store(&slot->state, SG_SLOT_IDLE);
+
+	int read_timeout = args->timeout < MAX_READ_TIMEOUT_S ? args->timeout : MAX_READ_TIMEOUT_S;
+	struct sg_server srv = {
+		.args = args,
+		.slot = slot,
+		.app = app,
+		.read_timeout_ms = read_timeout * 1000,
+		.access_log_fd = args->access_log ? SG_FD_ACCESS : -1,
+	};
+	uint64_t served = 0;
+	bool direct_first = false;
+	for (;;) {
+		if (!wait_and_serve(&srv, &direct_first))
+			continue;
+		served++;
+		if (args->max_requests > 0 && served >= args->max_requests) {
+			sg_info("served %llu requests; recycling", (unsigned long long)served);
+			leave(0);
+		}
+		if (sg_signals_stop_requested())
+			leave(0);
+	}
+}
