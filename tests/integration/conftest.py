@@ -610,6 +610,14 @@ class ServerProcess:
             pass
 
 
+def grant_web_server(addr):
+    """Lets the front end's workers (www-data when we are root) connect to a
+    sandgate Unix socket the way an admin would: the socket's group becomes
+    www-data; its mode (0660 by default for SCGI) stays. TCP: nothing to do."""
+    if IS_ROOT and addr.startswith("unix:"):
+        os.chown(addr[len("unix:"):], -1, gid_of(WEB_USER))
+
+
 def server_dir(workdir, name):
     path = Path(workdir) / name
     path.mkdir()

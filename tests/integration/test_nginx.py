@@ -9,7 +9,7 @@ import urllib.parse
 
 import pytest
 
-from conftest import free_port, nginx_scgi_location, raw_exchange, parse_http_response
+from conftest import free_port, grant_web_server, nginx_scgi_location, raw_exchange, parse_http_response
 
 PREFIX = "/app"
 
@@ -20,8 +20,9 @@ def start_behind_nginx(sandgate, nginx, workdir, path, app_args, extra_args=(),
     listener (second --scgi), and nginx passing /app/ to the one `path` names."""
     direct = "unix:%s/app.sock" % workdir
     routed = "127.0.0.1:%d" % free_port()
-    sg = sandgate("--scgi", direct, "--scgi", routed, "--socket-mode", "0666",
-                  "--prefix", PREFIX, *extra_args, *app_args, ready_path=ready_path)
+    sg = sandgate("--scgi", direct, "--scgi", routed, "--prefix", PREFIX,
+                  *extra_args, *app_args, ready_path=ready_path)
+    grant_web_server(direct)
     addr = direct if path == "direct" else routed
     ng = nginx(nginx_scgi_location(PREFIX + "/", addr, location_extra))
     return sg, ng
