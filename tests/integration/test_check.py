@@ -115,7 +115,8 @@ def test_several_problems_listed_in_file_order(workdir, apps):
         '  { name = "hello"; module = "%s";' % (apps / "hello.py"),
         '    processes = "two";',
         '    proceses = 2; },',
-        '  { name = "ghost"; module = "%s"; }' % (workdir / "no-such-app.py")])
+        '  { name = "ghost"; module = "%s"; route = { prefix = "/g"; }; }'
+        % (workdir / "no-such-app.py")])
     path = write_conf(workdir, lines)
     out = check(path)
     assert out.returncode == 1
