@@ -132,7 +132,6 @@ static void reload(struct sg_gateway *gw)
 	if (fresh.n_listeners != gw->cfg.n_listeners)
 		sg_warn("reload: listener changes take effect at the next restart");
 	sg_log_init("gateway", fresh.log_level);
-	fresh.graceful_timeout = fresh.graceful_timeout > 0 ? fresh.graceful_timeout : 30;
 	sg_config_free(&gw->cfg);
 	gw->cfg = fresh;
 }
@@ -214,8 +213,6 @@ int sg_cmd_serve(int argc, char **argv)
 	gw->euid = geteuid();
 	if (load_config(&gw->cfg, file) < 0)
 		return 2;
-	if (gw->cfg.graceful_timeout <= 0)
-		gw->cfg.graceful_timeout = 30;
 	sg_log_init("gateway", gw->cfg.log_level);
 	if (gw->cfg.syslog)
 		sg_log_use_syslog("sandgate");
