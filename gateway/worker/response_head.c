@@ -154,7 +154,9 @@ static const char *http_date(time_t now)
 void sg_head_finish(struct sg_head *h, int64_t content_length, time_t now)
 {
 	size_t cap = sizeof h->buf;
-	if (content_length >= 0 && h->content_length < 0) {
+	/* RFC 9110 8.6: no Content-Length on 1xx, 204 and 304 responses. */
+	bool bodiless = h->status < 200 || h->status == 204 || h->status == 304;
+	if (content_length >= 0 && h->content_length < 0 && !bodiless) {
 		char line[48];
 		int n = snprintf(line, sizeof line, "Content-Length: %lld\r\n",
 				 (long long)content_length);
