@@ -100,7 +100,7 @@ static void conn_try_http(struct sg_conn *c)
 					  .remote_port = c->remote_port,
 					  .server_name = "localhost", .server_port = port,
 					  .url_scheme = "http" };
-	char env_buf[SG_HTTP_MAX_HEAD + 4096];
+	char env_buf[2 * SG_HTTP_MAX_HEAD + 512]; /* see http_head.h: up to 2x the head */
 	struct sg_envblock env;
 	sg_envblock_init(&env, env_buf, sizeof env_buf);
 	struct sg_http_head head;

@@ -79,18 +79,41 @@ static bool under_prefix(const char *path, size_t path_len, const char *prefix,
 	return path_len == prefix_len || path[prefix_len] == '/';
 }
 
+static enum sg_split_status check_prefix(const char *prefix, struct sg_error *err)
+{
+	size_t len = strlen(prefix);
+	if (len > 0 && (prefix[0] != '/' || prefix[len - 1] == '/')) {
+		sg_fail(err, "mount prefix \"%s\" must be \"\" or \"/x\" without a trailing '/'",
+			prefix);
+		return SG_SPLIT_NOT_MOUNTED;
+	}
+	return SG_SPLIT_OK;
+}
+
+/* out[0..n) holds the decoded path; PATH_INFO is what follows the prefix. */
+static enum sg_split_status split_at_prefix(char *out, size_t n, const char *prefix,
+					    const char **path_info, size_t *path_info_len,
+					    struct sg_error *err)
+{
+	size_t prefix_len = strlen(prefix);
+	out[n] = '\0';
+	if (!under_prefix(out, n, prefix, prefix_len)) {
+		sg_fail(err, "path is not under the mount prefix \"%s\"", prefix);
+		return SG_SPLIT_NOT_MOUNTED;
+	}
+	*path_info = out + prefix_len;
+	*path_info_len = n - prefix_len;
+	return SG_SPLIT_OK;
+}
+
 enum sg_split_status sg_path_split(const char *uri, size_t uri_len, const char *prefix,
 				   char *out, const char **path_info, size_t *path_info_len,
 				   struct sg_error *err)
 {
 	if (prefix == NULL)
 		prefix = "";
-	size_t prefix_len = strlen(prefix);
-	if (prefix_len > 0 && (prefix[0] != '/' || prefix[prefix_len - 1] == '/')) {
-		sg_fail(err, "mount prefix \"%s\" must be \"\" or \"/x\" without a trailing '/'",
-			prefix);
+	if (check_prefix(prefix, err) != SG_SPLIT_OK)
 		return SG_SPLIT_NOT_MOUNTED;
-	}
 
 	const char *path = absolute_form_path(uri, uri_len);
 	if (path == NULL)
@@ -113,13 +136,29 @@ enum sg_split_status sg_path_split(const char *uri, size_t uri_len, const char *
 	} else if ((n = sg_percent_decode(path, path_len, out, 1, err)) < 0) {
 		return SG_SPLIT_BAD_REQUEST;
 	}
-	out[n] = '\0';
+	return split_at_prefix(out, (size_t)n, prefix, path_info, path_info_len, err);
+}
 
-	if (!under_prefix(out, (size_t)n, prefix, prefix_len)) {
-		sg_fail(err, "path is not under the mount prefix \"%s\"", prefix);
+enum sg_split_status sg_path_split_decoded(const char *script_name, size_t script_name_len,
+					   const char *path_info_in, size_t path_info_in_len,
+					   const char *prefix, char *out, const char **path_info,
+					   size_t *path_info_len, struct sg_error *err)
+{
+	if (prefix == NULL)
+		prefix = "";
+	if (check_prefix(prefix, err) != SG_SPLIT_OK)
 		return SG_SPLIT_NOT_MOUNTED;
+	size_t n = script_name_len + path_info_in_len;
+	if (memchr(script_name, '\0', script_name_len) != NULL ||
+	    memchr(path_info_in, '\0', path_info_in_len) != NULL) {
+		sg_fail(err, "NUL in SCRIPT_NAME or PATH_INFO");
+		return SG_SPLIT_BAD_REQUEST;
 	}
-	*path_info = out + prefix_len;
-	*path_info_len = (size_t)n - prefix_len;
-	return SG_SPLIT_OK;
+	memcpy(out, script_name, script_name_len);
+	memcpy(out + script_name_len, path_info_in, path_info_in_len);
+	if (n == 0 || out[0] != '/') {
+		sg_fail(err, "SCRIPT_NAME and PATH_INFO do not make a path starting with '/'");
+		return SG_SPLIT_BAD_REQUEST;
+	}
+	return split_at_prefix(out, n, prefix, path_info, path_info_len, err);
 }

@@ -24,6 +24,16 @@ enum sg_split_status sg_path_split(const char *uri, size_t uri_len, const char *
 				   char *out, const char **path_info, size_t *path_info_len,
 				   struct sg_error *err);
 
+/* The same split for a path the front end has already decoded. Apache and
+ * lighttpd send SCRIPT_NAME (+ PATH_INFO) for the resource being served
+ * now, while their REQUEST_URI stays the client's original one, also after
+ * an internal redirect (Apache's ap_add_cgi_vars). out must hold
+ * script_name_len + path_info_in_len + 1 bytes. NUL is refused. */
+enum sg_split_status sg_path_split_decoded(const char *script_name, size_t script_name_len,
+					   const char *path_info_in, size_t path_info_in_len,
+					   const char *prefix, char *out, const char **path_info,
+					   size_t *path_info_len, struct sg_error *err);
+
 /* Percent-decodes src into dst (capacity >= src_len); refuses %2F and %00
  * when strict. Returns the decoded length or -1. */
 long sg_percent_decode(const char *src, size_t src_len, char *dst, int strict,

@@ -161,6 +161,38 @@ static void test_percent_decode_lenient(void)
 	CHECK(sg_percent_decode("", 0, dst, 1, &err) == 0);
 }
 
+/* A3: Apache sends the current path as SCRIPT_NAME (+ PATH_INFO), already
+ * decoded; after an internal redirect REQUEST_URI is still the original. */
+static void test_a3_decoded_script_name_split(void)
+{
+	char out[64];
+	const char *pi;
+	size_t pi_len;
+	struct sg_error err;
+	CHECK(sg_path_split_decoded("/app/target", 11, "", 0, "/app", out, &pi, &pi_len, &err) ==
+	      SG_SPLIT_OK);
+	CHECK(pi_len == 7 && memcmp(pi, "/target", 7) == 0);
+	CHECK(sg_path_split_decoded("/app", 4, "/a b", 4, "/app", out, &pi, &pi_len, &err) ==
+	      SG_SPLIT_OK);
+	CHECK(pi_len == 4 && memcmp(pi, "/a b", 4) == 0);
+	CHECK(sg_path_split_decoded("/apple", 6, "", 0, "/app", out, &pi, &pi_len, &err) ==
+	      SG_SPLIT_NOT_MOUNTED);
+}
+
+static void test_a3_decoded_refuses_nul_and_relative(void)
+{
+	char out[64];
+	const char *pi;
+	size_t pi_len;
+	struct sg_error err;
+	CHECK(sg_path_split_decoded("/app/\0x", 7, "", 0, "/app", out, &pi, &pi_len, &err) ==
+	      SG_SPLIT_BAD_REQUEST);
+	CHECK(sg_path_split_decoded("app", 3, "", 0, "", out, &pi, &pi_len, &err) ==
+	      SG_SPLIT_BAD_REQUEST);
+	CHECK(sg_path_split_decoded("", 0, "", 0, "", out, &pi, &pi_len, &err) ==
+	      SG_SPLIT_BAD_REQUEST);
+}
+
 int main(void)
 {
 	RUN(test_f1_prefix_stripped);
@@ -177,5 +209,7 @@ int main(void)
 	RUN(test_absolute_form_uri);
 	RUN(test_out_buffer_bound);
 	RUN(test_percent_decode_lenient);
+	RUN(test_a3_decoded_script_name_split);
+	RUN(test_a3_decoded_refuses_nul_and_relative);
 	UNIT_END();
 }
