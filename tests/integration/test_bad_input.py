@@ -3,6 +3,8 @@ and afterwards the gateway still serves the next request.
 
 Raw SCGI goes to both the app's own socket ("direct", workers parse it) and
 a routed SCGI listener ("routed", the gateway parses it)."""
+import hashlib
+import os
 import select
 import socket
 
@@ -167,6 +169,17 @@ def test_scgi_body_read_exactly_content_length_S5(sandgate, workdir, apps, scgi_
     resp = parse_cgi_response(raw)
     assert resp.status == 200
     assert resp.json()["_body"] == "0123456789"
+
+
+def test_scgi_head_and_big_body_in_one_write_S5(sandgate, workdir, apps, scgi_path):
+    """S5/W10: head and a 10 MiB body arriving together (as nginx sends them
+    with scgi_request_buffering on) reach the app whole: the gateway may read
+    past the head, but must hand the body on, not refuse the request."""
+    _, targets = start_gateway(sandgate, workdir, apps / "big_app.py")
+    body = os.urandom(10 << 20)
+    resp = scgi_request(targets[scgi_path], "/upload", method="POST", body=body)
+    assert resp is not None and resp.status == 200, resp and resp.body[:200]
+    assert resp.body.decode().split() == [hashlib.sha256(body).hexdigest(), str(len(body))]
 
 
 def test_scgi_body_shorter_than_content_length_S5(sandgate, workdir, apps, scgi_path):
