@@ -25,7 +25,11 @@ static int spawn(struct sg_pool *pool, int i)
 	pid_t pid = fork();
 	if (pid == 0) {
 		PyOS_AfterFork_Child();
+		/* A worker runs requests, not the cell: the control socket and the
+		 * scoreboard's descriptor (its mapping stays) are the zygote's. */
 		close(pool->close_in_child);
+		close(SG_FD_CTL);
+		close(SG_FD_SCOREBOARD);
 		sg_worker_run(pool->args, &pool->board->slot[i], pool->app);
 	}
 	PyOS_AfterFork_Parent();

@@ -5,10 +5,8 @@
 
 #include "gateway/envblock.h"
 
-static bool is(const char *name, size_t len, const char *want)
-{
-	return len == strlen(want) && memcmp(name, want, len) == 0;
-}
+/* want is a string literal: its length is known at compile time. */
+#define IS(name, len, want) ((len) == sizeof(want) - 1 && memcmp((name), (want), (len)) == 0)
 
 static bool value_is(struct sg_text v, const char *want)
 {
@@ -33,35 +31,38 @@ static int parse_length(struct sg_text v, uint64_t *out, struct sg_error *err)
 /* The variables the worker looks at; the rest only go into environ. */
 static void take(struct sg_reqinfo *info, const char *name, size_t len, struct sg_text v)
 {
+#define FIELD(name, member) { name, sizeof(name) - 1, offsetof(struct sg_reqinfo, member) }
 	static const struct {
 		const char *name;
+		size_t len;
 		size_t offset;
 	} fields[] = {
-		{ "REQUEST_METHOD", offsetof(struct sg_reqinfo, method) },
-		{ "REQUEST_URI", offsetof(struct sg_reqinfo, uri) },
-		{ "SERVER_PROTOCOL", offsetof(struct sg_reqinfo, protocol) },
-		{ "QUERY_STRING", offsetof(struct sg_reqinfo, query) },
-		{ "SERVER_NAME", offsetof(struct sg_reqinfo, server_name) },
-		{ "SERVER_PORT", offsetof(struct sg_reqinfo, server_port) },
-		{ "REMOTE_ADDR", offsetof(struct sg_reqinfo, remote_addr) },
-		{ "REMOTE_USER", offsetof(struct sg_reqinfo, remote_user) },
-		{ "HTTP_REFERER", offsetof(struct sg_reqinfo, referer) },
-		{ "HTTP_USER_AGENT", offsetof(struct sg_reqinfo, user_agent) },
-		{ "CONTENT_LENGTH", offsetof(struct sg_reqinfo, content_length) },
+		FIELD("REQUEST_METHOD", method),
+		FIELD("REQUEST_URI", uri),
+		FIELD("SERVER_PROTOCOL", protocol),
+		FIELD("QUERY_STRING", query),
+		FIELD("SERVER_NAME", server_name),
+		FIELD("SERVER_PORT", server_port),
+		FIELD("REMOTE_ADDR", remote_addr),
+		FIELD("REMOTE_USER", remote_user),
+		FIELD("HTTP_REFERER", referer),
+		FIELD("HTTP_USER_AGENT", user_agent),
+		FIELD("CONTENT_LENGTH", content_length),
 	};
+#undef FIELD
 	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
-		if (is(name, len, fields[i].name)) {
+		if (len == fields[i].len && memcmp(name, fields[i].name, len) == 0) {
 			*(struct sg_text *)((char *)info + fields[i].offset) = v;
 			return;
 		}
 	}
-	if (is(name, len, "HTTPS"))
+	if (IS(name, len, "HTTPS"))
 		info->https = value_is(v, "on") || value_is(v, "1");
-	else if (is(name, len, "REQUEST_SCHEME"))
+	else if (IS(name, len, "REQUEST_SCHEME"))
 		info->request_scheme = value_is(v, "https") ? SG_SCHEME_HTTPS
 				       : value_is(v, "http") ? SG_SCHEME_HTTP
 							      : SG_SCHEME_NONE;
-	else if (is(name, len, "HTTP_EXPECT"))
+	else if (IS(name, len, "HTTP_EXPECT"))
 		info->expect_continue = value_is(v, "100-continue");
 }
 
@@ -82,7 +83,7 @@ int sg_reqinfo_scan(const char *env, size_t env_len, struct sg_reqinfo *info,
 		return sg_fail(err, "no REQUEST_METHOD");
 	if (info->uri.s == NULL)
 		return sg_fail(err, "no REQUEST_URI");
-	info->is_head = is(info->method.s, info->method.len, "HEAD");
+	info->is_head = IS(info->method.s, info->method.len, "HEAD");
 	if (info->content_length.s != NULL && info->content_length.len == 0)
 		info->content_length.s = NULL; /* empty is the same as absent */
 	if (info->content_length.s != NULL)

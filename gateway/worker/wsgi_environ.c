@@ -113,20 +113,18 @@ int sg_environ_setup(const char *prefix, PyObject *errors, PyObject *file_wrappe
 /* Variables the environ does not take from the env block: the Content-*
  * duplicates wsgiref rejects (W3), httpoxy (C4), and the ones the worker
  * computes itself (F1). */
+#define NAME_IS(name, len, want) ((len) == sizeof(want) - 1 && memcmp((name), (want), (len)) == 0)
+
 static bool dropped(const char *name, size_t len, size_t value_len)
 {
-	static const char *const names[] = {
-		"HTTP_CONTENT_TYPE", "HTTP_CONTENT_LENGTH", "HTTP_PROXY", "SCRIPT_NAME", "PATH_INFO",
-	};
-	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-		if (len == strlen(names[i]) && memcmp(name, names[i], len) == 0)
-			return true;
+	if (NAME_IS(name, len, "HTTP_CONTENT_TYPE") || NAME_IS(name, len, "HTTP_CONTENT_LENGTH") ||
+	    NAME_IS(name, len, "HTTP_PROXY") || NAME_IS(name, len, "SCRIPT_NAME") ||
+	    NAME_IS(name, len, "PATH_INFO"))
+		return true;
 	/* Empty values that W2/W3 do not allow: they are defaulted or left out. */
-	if (value_len == 0)
-		return (len == 14 && memcmp(name, "CONTENT_LENGTH", 14) == 0) ||
-		       (len == 11 && memcmp(name, "SERVER_NAME", 11) == 0) ||
-		       (len == 11 && memcmp(name, "SERVER_PORT", 11) == 0);
-	return false;
+	return value_len == 0 &&
+	       (NAME_IS(name, len, "CONTENT_LENGTH") || NAME_IS(name, len, "SERVER_NAME") ||
+		NAME_IS(name, len, "SERVER_PORT"));
 }
 
 /* Steals value. */

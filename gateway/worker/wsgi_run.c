@@ -166,7 +166,8 @@ static void close_result(struct sg_response *resp, PyObject *result, const char 
 void sg_wsgi_run(PyObject *app, PyObject *environ, PyObject *start_response,
 		 struct sg_response *resp, const char *what)
 {
-	PyObject *result = PyObject_CallFunctionObjArgs(app, environ, start_response, NULL);
+	PyObject *args[2] = { environ, start_response };
+	PyObject *result = PyObject_Vectorcall(app, args, 2, NULL); /* W1: positional */
 	if (result == NULL) {
 		app_failed(resp, what);
 		return;

@@ -596,7 +596,7 @@ def test_timeout_504_and_python_stack(make_worker):
     t.start()
     slot = w.wait_slots(lambda ss: ss[0]["state"] == SLOT_BUSY)[0]
     assert slot["request"] == "GET /?seconds=60"
-    time.sleep(0.3)  # into time.sleep()
+    w.wait_log("slow_app: sleeping 60 s")  # so the stack dump has the app's frames
     w.send_ctl(CTL_TIMEOUT, 0, slot["pid"])
     t.join(20)
     assert (result["r"].status, result["r"].body) == (504, b"504 Gateway Timeout\n")
@@ -688,6 +688,33 @@ def _alive(pid):
             return f.read().split(") ")[1][0] != "Z"
     except FileNotFoundError:
         return False
+
+
+def test_workers_do_not_hold_the_zygotes_descriptors(app):
+    links = set(env_of(app)["_fd_links"].values())
+    zygote = {fd: os.readlink("/proc/%d/fd/%d" % (app.pid, fd)) for fd in (3, 4, 5, 6, 7)}
+    assert zygote[3] not in links and zygote[5] not in links  # control socket, scoreboard
+    assert {zygote[4], zygote[6], zygote[7]} <= links  # dispatch, listener, access log
+
+
+def test_workers_dying_at_once_are_respawned_with_backoff(make_worker, tmp_path):
+    app_file = tmp_path / "dying_app.py"
+    app_file.write_text("import os\n"
+                        "os.register_at_fork(after_in_child=lambda: os._exit(3))\n"
+                        "def application(environ, start_response):\n"
+                        "    return []\n")
+    w = make_worker(str(app_file), processes=1)
+    deaths = []
+    deadline = time.monotonic() + 2.5
+    while time.monotonic() < deadline:
+        try:
+            deaths.append(w.recv_ctl(max(0.01, deadline - time.monotonic()),
+                                     types=(CTL_WORKER_EXIT,)))
+        except TimeoutError:
+            break
+    assert 3 <= len(deaths) <= 10, deaths
+    assert all(os.WEXITSTATUS(m["status"]) == 3 for m in deaths)
+    assert "workers keep dying at once" in w.log()
 
 
 def test_import_failure(make_worker):

@@ -5,6 +5,7 @@ from urllib.parse import parse_qs
 
 
 def sleep_in_slow_app(seconds):
+    print("slow_app: sleeping %g s" % seconds, flush=True)  # tests wait for this line
     time.sleep(seconds)
 
 

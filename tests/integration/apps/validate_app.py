@@ -40,6 +40,12 @@ def env_view(environ, start_response):
                 "wsgi.input_terminated"):
         report[key] = environ[key]
     report["_pid"] = os.getpid()
+    report["_fd_links"] = {}
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            report["_fd_links"][fd] = os.readlink("/proc/self/fd/" + fd)
+        except OSError:
+            pass  # listdir's own descriptor
     return reply(start_response, report)
 
 
