@@ -161,6 +161,7 @@ void sg_head_finish(struct sg_head *h, int64_t content_length, time_t now)
 		int n = snprintf(line, sizeof line, "Content-Length: %lld\r\n",
 				 (long long)content_length);
 		append(h, cap, line, (size_t)n);
+		h->content_length = content_length; /* W9 holds for it too */
 	}
 	if (h->proto == SG_PROTO_HTTP) {
 		if (!h->has_date)

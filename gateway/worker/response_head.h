@@ -36,7 +36,8 @@ const char *sg_head_add(struct sg_head *h, const char *name, size_t name_len, co
 			size_t value_len);
 
 /* Adds the worker's headers and the blank line. content_length >= 0 adds a
- * Content-Length the app did not set; now is the time for Date. */
+ * Content-Length the app did not set (and makes it h->content_length); now
+ * is the time for Date. */
 void sg_head_finish(struct sg_head *h, int64_t content_length, time_t now);
 
 #endif

@@ -16,6 +16,8 @@ static const char *latin1(PyObject *s, const char *what, Py_ssize_t *len)
 		PyErr_Format(PyExc_TypeError, "%s must be str, not %.100s", what, Py_TYPE(s)->tp_name);
 		return NULL;
 	}
+	if (PyUnicode_READY(s) < 0)
+		return NULL;
 	if (PyUnicode_KIND(s) != PyUnicode_1BYTE_KIND) {
 		PyErr_Format(PyExc_ValueError, "%s has characters outside latin-1: %R", what, s);
 		return NULL;

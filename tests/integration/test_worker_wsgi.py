@@ -282,6 +282,11 @@ def test_w9_content_length_cuts_longer_output(app):
     app.wait_log("more than its Content-Length 5")
 
 
+def test_w9_length_from_len_is_enforced_too(app):
+    r = app.send_scgi("/raw/lying-len")
+    assert (r.header("Content-Length"), r.body) == ("5", b"first")
+
+
 def test_w9_shorter_output_logged(app):
     r = app.send_scgi("/raw/cl-under")
     assert r.body == b"short"

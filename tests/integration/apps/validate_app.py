@@ -230,6 +230,22 @@ def cl_under(environ, start_response):
     return [b"short"]
 
 
+class LyingLen:
+    """Says it has one chunk, yields two: the worker trusts len() (W7) for
+    Content-Length, and then never sends more than that (W9)."""
+
+    def __len__(self):
+        return 1
+
+    def __iter__(self):
+        return iter([b"first", b"second"])
+
+
+def lying_len(environ, start_response):
+    start_response("200 OK", [("Content-Type", "text/plain")])
+    return LyingLen()
+
+
 def raise_before(environ, start_response):
     raise RuntimeError("raise-before-marker")
 
@@ -291,6 +307,7 @@ RAW = {
     "/huge-headers": huge_headers,
     "/cl-over": cl_over,
     "/cl-under": cl_under,
+    "/lying-len": lying_len,
     "/raise": raise_before,
     "/non-bytes": non_bytes,
     "/no-start": no_start,
