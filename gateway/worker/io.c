@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -54,6 +55,10 @@ int sg_writev_all(int fd, struct iovec *iov, int iovcnt)
 
 ssize_t sg_read_timeout(int fd, void *buf, size_t len, int timeout_ms)
 {
+	/* Usually the bytes are there already: try before polling. */
+	ssize_t first = recv(fd, buf, len, MSG_DONTWAIT);
+	if (first >= 0 || (errno != EAGAIN && errno != EINTR && errno != ENOTSOCK))
+		return first;
 	uint64_t deadline = sg_now_ms() + (uint64_t)timeout_ms;
 	for (;;) {
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
