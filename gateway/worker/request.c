@@ -1,6 +1,7 @@
 #include "gateway/worker/request.h"
 
 #include <stdlib.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -41,6 +42,9 @@ int sg_request_setup(struct sg_error *err)
 
 struct checked {
 	struct sg_reqinfo info;
+	/* "GET /x" for log lines: our copy, as the scoreboard's is writable by
+	 * the app. */
+	char what[SG_SLOT_REQUEST_LEN];
 	const char *path_info;
 	size_t path_info_len;
 };
@@ -51,23 +55,25 @@ static int check_request(const struct sg_server *srv, const struct sg_request *r
 			 struct checked *c)
 {
 	struct sg_error err;
+	strcpy(c->what, "-");
 	if (sg_reqinfo_scan(req->env, req->env_len, &c->info, &err) < 0) {
 		sg_info("400 for a bad request: %s", err.msg);
 		return 400;
 	}
-	sg_slot_describe(srv->slot, c->info.method.s, c->info.method.len, c->info.uri.s,
-			 c->info.uri.len);
+	sg_describe_request(c->what, c->info.method.s, c->info.method.len, c->info.uri.s,
+			    c->info.uri.len);
+	sg_slot_describe(srv->slot, c->what);
 	enum sg_split_status split = sg_path_split(c->info.uri.s, c->info.uri.len,
 						   srv->args->prefix, path_buf, &c->path_info,
 						   &c->path_info_len, &err);
 	if (split == SG_SPLIT_BAD_REQUEST) {
-		sg_info("400 for %s: %s", srv->slot->request, err.msg);
+		sg_info("400 for %s: %s", c->what, err.msg);
 		return 400;
 	}
 	if (split == SG_SPLIT_NOT_MOUNTED)
 		return 404;
 	if (c->info.body_len > srv->args->max_body) {
-		sg_info("413 for %s: body of %llu bytes, the limit is %llu", srv->slot->request,
+		sg_info("413 for %s: body of %llu bytes, the limit is %llu", c->what,
 			(unsigned long long)c->info.body_len,
 			(unsigned long long)srv->args->max_body);
 		return 413;
@@ -87,6 +93,7 @@ static void body_init(struct sg_body *body, const struct sg_server *srv,
 	body->buf = req->body;
 	body->pos = 0;
 	body->end = prefix;
+	body->response_started = &srv->slot->response_started;
 	body->fill = fill_buf;
 	body->fill_cap = FILL_CAP;
 }
@@ -94,7 +101,7 @@ static void body_init(struct sg_body *body, const struct sg_server *srv,
 static void run_app(const struct sg_server *srv, const struct sg_request *req,
 		    const struct checked *c, struct sg_body *body)
 {
-	const char *what = srv->slot->request;
+	const char *what = c->what;
 	PyObject *input = sg_input_get(body);
 	PyObject *start_response = sg_start_response_get(response);
 	PyObject *environ = NULL;

@@ -60,15 +60,20 @@ static size_t copy_printable(char *dst, const char *src, size_t len, size_t cap)
 	return n;
 }
 
-void sg_slot_describe(struct sg_slot *slot, const char *method, size_t method_len,
-		      const char *uri, size_t uri_len)
+void sg_describe_request(char out[SG_SLOT_REQUEST_LEN], const char *method, size_t method_len,
+			 const char *uri, size_t uri_len)
 {
-	size_t cap = sizeof slot->request - 1;
-	size_t n = copy_printable(slot->request, method, method_len, cap);
+	size_t cap = SG_SLOT_REQUEST_LEN - 1;
+	size_t n = copy_printable(out, method, method_len, cap);
 	if (n < cap)
-		slot->request[n++] = ' ';
-	n += copy_printable(slot->request + n, uri, uri_len, cap - n);
-	slot->request[n] = '\0';
+		out[n++] = ' ';
+	n += copy_printable(out + n, uri, uri_len, cap - n);
+	out[n] = '\0';
+}
+
+void sg_slot_describe(struct sg_slot *slot, const char what[SG_SLOT_REQUEST_LEN])
+{
+	memcpy(slot->request, what, SG_SLOT_REQUEST_LEN);
 }
 
 void sg_slot_idle(struct sg_slot *slot)

@@ -17,9 +17,13 @@ struct sg_scoreboard *sg_scoreboard_map(int fd, int min_slots, struct sg_error *
  * before the state becomes BUSY, so the gateway never sees a half slot. */
 void sg_slot_busy(struct sg_slot *slot, uint64_t request_id);
 
-/* Records "METHOD URI" (truncated) for timeouts and `sandgate status`. */
-void sg_slot_describe(struct sg_slot *slot, const char *method, size_t method_len,
-		      const char *uri, size_t uri_len);
+/* "METHOD URI" into out, truncated, control characters replaced (it ends
+ * up in log lines). */
+void sg_describe_request(char out[SG_SLOT_REQUEST_LEN], const char *method, size_t method_len,
+			 const char *uri, size_t uri_len);
+
+/* Publishes the description for timeouts and `sandgate status`. */
+void sg_slot_describe(struct sg_slot *slot, const char what[SG_SLOT_REQUEST_LEN]);
 
 /* The request is over: IDLE, then the per-request fields are cleared. */
 void sg_slot_idle(struct sg_slot *slot);

@@ -30,7 +30,8 @@ static ssize_t read_socket(struct sg_body *b, char *dst, size_t len)
 {
 	if (b->send_continue) {
 		b->send_continue = false;
-		if (sg_write_all(b->fd, continue_100, sizeof continue_100 - 1) < 0) {
+		if (atomic_load(b->response_started) == 0 &&
+		    sg_write_all(b->fd, continue_100, sizeof continue_100 - 1) < 0) {
 			PyErr_SetFromErrno(PyExc_OSError);
 			return -1;
 		}

@@ -5,6 +5,7 @@
 
 #include "gateway/worker/py.h"
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -15,6 +16,7 @@ struct sg_body {
 	int fd;
 	int timeout_ms;      /* per read() of the socket (S8) */
 	bool send_continue;  /* HTTP "Expect: 100-continue", not answered yet */
+	_Atomic uint32_t *response_started; /* no 100 Continue after the final head */
 	uint64_t unread;     /* bytes of the body still in the socket */
 	const char *buf;     /* bytes already received: buf[pos..end) */
 	size_t pos, end;
