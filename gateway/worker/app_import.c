@@ -20,8 +20,9 @@ static PyObject *import_file(const struct sg_app_location *loc, struct sg_error 
 	 * silently give that module instead of the app. */
 	PyObject *file = PyObject_GetAttrString(module, "__file__");
 	const char *path = file != NULL && PyUnicode_Check(file) ? PyUnicode_AsUTF8(file) : NULL;
-	char real[PATH_MAX];
-	bool same = path != NULL && realpath(path, real) != NULL && strcmp(real, loc->file) == 0;
+	char real[PATH_MAX], want[PATH_MAX];
+	bool same = path != NULL && realpath(path, real) != NULL &&
+		    realpath(loc->file, want) != NULL && strcmp(real, want) == 0;
 	PyErr_Clear();
 	Py_XDECREF(file);
 	if (!same) {

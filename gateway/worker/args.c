@@ -55,7 +55,9 @@ const char *sg_worker_usage(void)
 	       "with descriptors 3-7 set up as described in gateway/cellproto.h.\n"
 	       "\n"
 	       "  SPEC  path/file.py[:callable] or pkg.module[:callable]; the callable\n"
-	       "        defaults to 'application', then 'app'\n";
+	       "        defaults to 'application', then 'app'. A relative path starts\n"
+	       "        at --chdir if given. The working directory is --chdir, else\n"
+	       "        the file's directory.\n";
 }
 
 /* Parses a decimal unsigned number in [min, max]: digits only. */

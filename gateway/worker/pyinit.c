@@ -17,6 +17,33 @@
 #include "gateway/worker/wsgi_response.h"
 #include "gateway/worker/wsgi_run.h"
 
+/* The file's directory is resolved, its name kept: "app.py" may be a
+ * symlink to a file without ".py", and it is imported by that name. */
+static int locate_file(const char *target, struct sg_app_location *loc, struct sg_error *err)
+{
+	const char *slash = strrchr(target, '/');
+	const char *base = slash != NULL ? slash + 1 : target;
+	char dir[PATH_MAX];
+	if (slash == NULL)
+		strcpy(dir, ".");
+	else if (slash == target)
+		strcpy(dir, "/");
+	else
+		snprintf(dir, sizeof dir, "%.*s", (int)(slash - target), target);
+	if (realpath(dir, loc->dir) == NULL)
+		return sg_fail_errno(err, "app file %s", target);
+	int n = snprintf(loc->file, sizeof loc->file, "%s/%s", strcmp(loc->dir, "/") ? loc->dir : "",
+			 base);
+	if (n < 0 || (size_t)n >= sizeof loc->file)
+		return sg_fail(err, "app file %s: path too long", target);
+	struct stat st;
+	if (stat(loc->file, &st) < 0)
+		return sg_fail_errno(err, "app file %s", target);
+	if (!S_ISREG(st.st_mode))
+		return sg_fail(err, "app file %s is not a regular file", target);
+	return 0;
+}
+
 static int locate_app(const struct sg_worker_args *args, const struct sg_app_spec *spec,
 		      struct sg_app_location *loc, struct sg_error *err)
 {
@@ -28,14 +55,8 @@ static int locate_app(const struct sg_worker_args *args, const struct sg_app_spe
 			return sg_fail_errno(err, "getcwd");
 		return 0;
 	}
-	if (realpath(spec->target, loc->file) == NULL)
-		return sg_fail_errno(err, "app file %s", spec->target);
-	snprintf(loc->dir, sizeof loc->dir, "%s", loc->file);
-	char *slash = strrchr(loc->dir, '/');
-	if (slash == loc->dir)
-		slash[1] = '\0'; /* a file in / */
-	else
-		*slash = '\0';
+	if (locate_file(spec->target, loc, err) < 0)
+		return -1;
 	if (args->chdir == NULL && chdir(loc->dir) < 0)
 		return sg_fail_errno(err, "chdir to %s", loc->dir);
 	return 0;

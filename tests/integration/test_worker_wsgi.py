@@ -763,6 +763,18 @@ def test_venv_site_packages_on_sys_path(make_worker, tmp_path):
     assert w.send_scgi("/").body == b"from the venv " + str(tmp_path).encode()
 
 
+def test_app_file_through_a_symlink(make_worker, tmp_path):
+    real = tmp_path / "real"
+    real.mkdir()
+    (real / "target_without_suffix").write_text(
+        "def application(environ, start_response):\n"
+        "    start_response('200 OK', [('Content-Type', 'text/plain')])\n"
+        "    return [__name__.encode()]\n")
+    (tmp_path / "linked_app.py").symlink_to(real / "target_without_suffix")
+    w = make_worker(str(tmp_path / "linked_app.py"), processes=1)
+    assert w.send_scgi("/").body == b"linked_app"
+
+
 def test_venv_without_site_packages_fails(make_worker, tmp_path):
     w = make_worker("validate_app.py", processes=1, wait=False,
                     args=["--venv", str(tmp_path / "empty-venv")])
