@@ -41,15 +41,36 @@ void sg_log_use_syslog(const char *ident)
 	log_syslog = true;
 }
 
+/* Messages quote what clients and apps send (names, paths); a control
+ * character in them must not start a forged log line. */
+static void escape_controls(const char *in, char *out, size_t cap)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0;
+	for (; *in != '\0' && o + 5 < cap; in++) {
+		unsigned char ch = (unsigned char)*in;
+		if (ch < 0x20 || ch == 0x7f) {
+			out[o++] = '\\';
+			out[o++] = 'x';
+			out[o++] = hex[ch >> 4];
+			out[o++] = hex[ch & 15];
+		} else {
+			out[o++] = (char)ch;
+		}
+	}
+	out[o] = '\0';
+}
+
 void sg_log(enum sg_log_level level, const char *fmt, ...)
 {
 	if (level < log_min)
 		return;
-	char msg[1024];
+	char raw[1024], msg[1024];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
+	vsnprintf(raw, sizeof raw, fmt, ap);
 	va_end(ap);
+	escape_controls(raw, msg, sizeof msg);
 
 	if (log_syslog) {
 		static const int prio[] = { LOG_DEBUG, LOG_INFO, LOG_WARNING, LOG_ERR };

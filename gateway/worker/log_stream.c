@@ -89,6 +89,11 @@ void sg_log_stream_flush_all(void)
 
 static PyObject *stream_write(PyObject *self, PyObject *text)
 {
+	/* Bytes arrive through .buffer, which is the stream itself. */
+	if (PyBytes_Check(text)) {
+		feed((LogStream *)self, PyBytes_AS_STRING(text), (size_t)PyBytes_GET_SIZE(text));
+		return PyLong_FromSsize_t(PyBytes_GET_SIZE(text));
+	}
 	if (!PyUnicode_Check(text))
 		return PyErr_Format(PyExc_TypeError, "write() argument must be str, not %.100s",
 				    Py_TYPE(text)->tp_name);
@@ -204,7 +209,17 @@ static PyObject *get_mode(PyObject *self, void *closure)
 	return PyUnicode_FromString("w");
 }
 
+/* Programs that write bytes to sys.stdout.buffer (Mercurial does) get the
+ * same prefixed stream. */
+static PyObject *get_buffer(PyObject *self, void *closure)
+{
+	(void)closure;
+	Py_INCREF(self);
+	return self;
+}
+
 static PyGetSetDef stream_getset[] = {
+	{ "buffer", get_buffer, NULL, NULL, NULL },
 	{ "encoding", get_encoding, NULL, NULL, NULL },
 	{ "errors", get_errors, NULL, NULL, NULL },
 	{ "closed", get_closed, NULL, NULL, NULL },

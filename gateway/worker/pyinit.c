@@ -168,7 +168,10 @@ static int set_stdio(void)
 	PyObject *out = sg_log_stream_new(1, "<stdout>");
 	PyObject *err = sg_log_stream_new(2, "<stderr>");
 	PyObject *io = PyImport_ImportModule("io");
-	PyObject *in = io ? PyObject_CallMethod(io, "StringIO", NULL) : NULL;
+	/* An empty text stream with a .buffer, like a real stdin at EOF. */
+	PyObject *raw = io ? PyObject_CallMethod(io, "BytesIO", NULL) : NULL;
+	PyObject *in = raw ? PyObject_CallMethod(io, "TextIOWrapper", "Os", raw, "utf-8") : NULL;
+	Py_XDECREF(raw);
 	int r = out && err && in && PySys_SetObject("stdout", out) == 0 &&
 			PySys_SetObject("stderr", err) == 0 && PySys_SetObject("stdin", in) == 0
 		? 0

@@ -47,6 +47,8 @@ static void take(struct sg_reqinfo *info, const char *name, size_t len, struct s
 		FIELD("HTTP_REFERER", referer),
 		FIELD("HTTP_USER_AGENT", user_agent),
 		FIELD("CONTENT_LENGTH", content_length),
+		FIELD("SCRIPT_NAME", script_name),
+		FIELD("PATH_INFO", path_info),
 	};
 #undef FIELD
 	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {

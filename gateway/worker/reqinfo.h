@@ -19,6 +19,7 @@ struct sg_reqinfo {
 	struct sg_text method, uri, protocol, query, server_name, server_port;
 	struct sg_text remote_addr, remote_user, referer, user_agent;
 	struct sg_text content_length; /* as given */
+	struct sg_text script_name, path_info; /* from the front end, when it sends them */
 	uint64_t body_len;             /* CONTENT_LENGTH, 0 when absent or empty */
 	bool https;                    /* HTTPS is "on" or "1" */
 	enum { SG_SCHEME_NONE, SG_SCHEME_HTTP, SG_SCHEME_HTTPS } request_scheme;

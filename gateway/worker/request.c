@@ -49,6 +49,23 @@ struct checked {
 	size_t path_info_len;
 };
 
+/* The path being served. A front end that sends SCRIPT_NAME (Apache,
+ * lighttpd) gives it decoded, and after an Apache internal redirect it is
+ * the only place the new path appears: REQUEST_URI stays the client's
+ * original (A3, A6). Otherwise (nginx, the HTTP listener) it comes from
+ * REQUEST_URI (F1). Either way SCRIPT_NAME becomes the app's prefix. */
+static enum sg_split_status split_path(const struct sg_server *srv, const struct sg_reqinfo *info,
+				       struct checked *c, struct sg_error *err)
+{
+	if (info->script_name.s != NULL)
+		return sg_path_split_decoded(info->script_name.s, info->script_name.len,
+					     info->path_info.s ? info->path_info.s : "",
+					     info->path_info.len, srv->args->prefix, path_buf,
+					     &c->path_info, &c->path_info_len, err);
+	return sg_path_split(info->uri.s, info->uri.len, srv->args->prefix, path_buf,
+			     &c->path_info, &c->path_info_len, err);
+}
+
 /* Everything decided before the app runs. Returns 0 or a status to answer
  * with: 400 (malformed, F1 %2F), 404 (outside the mount prefix), 413 (B5). */
 static int check_request(const struct sg_server *srv, const struct sg_request *req,
@@ -63,9 +80,7 @@ static int check_request(const struct sg_server *srv, const struct sg_request *r
 	sg_describe_request(c->what, c->info.method.s, c->info.method.len, c->info.uri.s,
 			    c->info.uri.len);
 	sg_slot_describe(srv->slot, c->what);
-	enum sg_split_status split = sg_path_split(c->info.uri.s, c->info.uri.len,
-						   srv->args->prefix, path_buf, &c->path_info,
-						   &c->path_info_len, &err);
+	enum sg_split_status split = split_path(srv, &c->info, c, &err);
 	if (split == SG_SPLIT_BAD_REQUEST) {
 		sg_info("400 for %s: %s", c->what, err.msg);
 		return 400;
