@@ -1,0 +1,220 @@
+/* One entry of `apps`: its name first (it labels every other message
+ * about the app), then each setting in order; and the list of them. */
+#include "config_internal.h"
+
+#include <ctype.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void parse_module(struct parse_ctx *c, const config_setting_t *s, struct sg_app_conf *app)
+{
+	char raw[PATH_MAX];
+	struct sg_module_spec spec;
+	struct sg_error err;
+	if (!cfg_get_string(c, s, "module", raw, sizeof raw))
+		return;
+	if (sg_module_spec_parse(raw, &spec, &err) < 0) {
+		cfg_problem(c, s, "%s", err.msg);
+		return;
+	}
+	char target[PATH_MAX];
+	if (spec.is_file && cfg_join_path(c->base_dir, spec.target, target, sizeof target) < 0) {
+		cfg_problem(c, s, "module is too long once made absolute");
+		return;
+	}
+	int n = snprintf(app->module, sizeof app->module, "%s%s%s",
+			 spec.is_file ? target : spec.target, spec.callable[0] ? ":" : "",
+			 spec.callable);
+	if (n < 0 || (size_t)n >= sizeof app->module)
+		cfg_problem(c, s, "module is too long once made absolute");
+}
+
+static void parse_pythonpath(struct parse_ctx *c, const config_setting_t *s,
+			     struct sg_app_conf *app)
+{
+	if (config_setting_type(s) == CONFIG_TYPE_STRING) {
+		if (cfg_get_path(c, s, "pythonpath", app->pythonpath[0], sizeof app->pythonpath[0]))
+			app->n_pythonpath = 1;
+		return;
+	}
+	if (!config_setting_is_array(s) && !config_setting_is_list(s)) {
+		cfg_problem(c, s, "pythonpath must be a string or an array of strings, not %s",
+			    cfg_type_name(s));
+		return;
+	}
+	int n = config_setting_length(s);
+	if (n > SG_MAX_PYTHONPATH) {
+		cfg_problem(c, s, "pythonpath holds at most %d directories, got %d",
+			    SG_MAX_PYTHONPATH, n);
+		return;
+	}
+	for (int i = 0; i < n; i++) {
+		char *dir = app->pythonpath[app->n_pythonpath];
+		const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
+		if (cfg_get_path(c, e, "pythonpath entry", dir, sizeof app->pythonpath[0]))
+			app->n_pythonpath++;
+	}
+}
+
+static void parse_user(struct parse_ctx *c, const config_setting_t *s, struct sg_app_conf *app)
+{
+	if (!cfg_get_string(c, s, "user", app->user, sizeof app->user))
+		return;
+	const char *u = app->user;
+	if (u[0] == '\0' || u[0] == '-' || strpbrk(u, " /:") != NULL) {
+		cfg_problem(c, s, "user \"%s\" is not a valid user name", u);
+		app->user[0] = '\0';
+	}
+}
+
+static void parse_route(struct parse_ctx *c, const config_setting_t *g, struct sg_app_conf *app)
+{
+	const config_setting_t *prefix = NULL, *host = NULL;
+	struct cfg_key keys[] = { { "prefix", &prefix }, { "host", &host } };
+	struct sg_error err;
+	if (!config_setting_is_group(g)) {
+		cfg_problem(c, g, "route must be a group { prefix = \"/x\"; host = \"name\"; }, "
+				  "not %s", cfg_type_name(g));
+		return;
+	}
+	char in_what[128];
+	snprintf(in_what, sizeof in_what, "route of %s", c->label);
+	cfg_match_keys(c, g, keys, CFG_N_KEYS(keys), in_what);
+	if (prefix != NULL &&
+	    cfg_get_string(c, prefix, "route.prefix", app->prefix, sizeof app->prefix) &&
+	    sg_config_check_prefix(app->prefix, &err) < 0) {
+		cfg_problem(c, prefix, "route.%s", err.msg);
+		app->prefix[0] = '\0';
+	}
+	if (host != NULL && cfg_get_string(c, host, "route.host", app->host, sizeof app->host)) {
+		if (sg_config_check_host(app->host, &err) < 0) {
+			cfg_problem(c, host, "route.%s", err.msg);
+			app->host[0] = '\0';
+		}
+		/* Host names are case-insensitive; store them lower-case. */
+		for (char *p = app->host; *p != '\0'; p++)
+			*p = (char)tolower((unsigned char)*p);
+	}
+}
+
+/* Settings of one app entry; matched by name, then read in order. */
+struct app_settings {
+	const config_setting_t *name, *module, *chdir, *pythonpath, *venv, *user, *processes,
+		*max_requests, *timeout, *queue, *max_body, *socket, *socket_mode, *route, *log,
+		*access_log;
+};
+
+static void match_app_keys(struct parse_ctx *c, const config_setting_t *g,
+			   struct app_settings *k)
+{
+	struct cfg_key keys[] = {
+		{ "name", &k->name }, { "module", &k->module }, { "chdir", &k->chdir },
+		{ "pythonpath", &k->pythonpath }, { "venv", &k->venv }, { "user", &k->user },
+		{ "processes", &k->processes }, { "max_requests", &k->max_requests },
+		{ "timeout", &k->timeout }, { "queue", &k->queue }, { "max_body", &k->max_body },
+		{ "socket", &k->socket }, { "socket_mode", &k->socket_mode },
+		{ "route", &k->route }, { "log", &k->log }, { "access_log", &k->access_log },
+	};
+	cfg_match_keys(c, g, keys, CFG_N_KEYS(keys), c->label);
+}
+
+/* The name comes first: it labels every other message about the app. */
+static void parse_app_name(struct parse_ctx *c, const config_setting_t *g, int index,
+			   const config_setting_t *name, struct sg_app_conf *app)
+{
+	struct sg_error err;
+	snprintf(c->label, sizeof c->label, "app #%d", index + 1);
+	if (name == NULL) {
+		cfg_problem_at(c, cfg_line_of(g), "%s has no name (name = \"...\"; letters, "
+						  "digits, _ . -)", c->label);
+		return;
+	}
+	if (!cfg_get_string(c, name, "name", app->name, sizeof app->name))
+		return;
+	if (sg_config_check_name(app->name, &err) < 0) {
+		cfg_problem(c, name, "%s", err.msg);
+		app->name[0] = '\0';
+		return;
+	}
+	snprintf(c->label, sizeof c->label, "app \"%s\"", app->name);
+}
+
+static void parse_app_limits(struct parse_ctx *c, const struct app_settings *k,
+			     struct sg_app_conf *app)
+{
+	cfg_get_int_into(c, k->processes, "processes", 1, SG_MAX_PROCESSES, &app->processes);
+	cfg_get_int_into(c, k->max_requests, "max_requests", 0, INT_MAX, &app->max_requests);
+	cfg_get_int_into(c, k->timeout, "timeout", 1, SG_MAX_TIMEOUT, &app->timeout);
+	cfg_get_int_into(c, k->queue, "queue", 0, SG_MAX_QUEUE, &app->queue);
+	if (k->max_body != NULL)
+		cfg_get_int(c, k->max_body, "max_body", 0, LLONG_MAX, &app->max_body);
+}
+
+static void parse_app_socket(struct parse_ctx *c, const struct app_settings *k,
+			     struct sg_app_conf *app)
+{
+	if (k->socket != NULL)
+		app->has_socket = cfg_get_addr(c, k->socket, "socket", &app->socket);
+	if (k->socket_mode == NULL)
+		return;
+	if (k->socket == NULL)
+		cfg_problem(c, k->socket_mode, "socket_mode needs a socket");
+	else if (app->has_socket && !app->socket.is_unix)
+		cfg_problem(c, k->socket_mode, "socket_mode applies only to unix: sockets; a TCP "
+					       "port is open to every local user");
+	else if (cfg_get_mode(c, k->socket_mode, &app->socket_mode) && (app->socket_mode & 0002))
+		cfg_problem(c, k->socket_mode, "socket_mode %#o lets every local user connect "
+					       "and forge SCGI variables (S8); drop the write bit "
+					       "for others", app->socket_mode);
+}
+
+static void parse_app(struct parse_ctx *c, const config_setting_t *g, int index,
+		      struct sg_app_conf *app)
+{
+	struct app_settings k = { 0 };
+	sg_config_defaults_app(app);
+	app->line = cfg_line_of(g);
+	parse_app_name(c, g, index, config_setting_get_member(g, "name"), app);
+	match_app_keys(c, g, &k);
+
+	if (k.module == NULL)
+		cfg_problem_at(c, cfg_line_of(g), "%s has no module (module = \"app.py\" or "
+					      "\"package.module:callable\")", c->label);
+	else
+		parse_module(c, k.module, app);
+	if (k.chdir != NULL)
+		cfg_get_path(c, k.chdir, "chdir", app->chdir, sizeof app->chdir);
+	if (k.pythonpath != NULL)
+		parse_pythonpath(c, k.pythonpath, app);
+	if (k.venv != NULL)
+		cfg_get_path(c, k.venv, "venv", app->venv, sizeof app->venv);
+	if (k.user != NULL)
+		parse_user(c, k.user, app);
+	parse_app_limits(c, &k, app);
+	parse_app_socket(c, &k, app);
+	if (k.route != NULL)
+		parse_route(c, k.route, app);
+	if (k.log != NULL)
+		cfg_get_path(c, k.log, "log", app->log, sizeof app->log);
+	if (k.access_log != NULL)
+		cfg_get_path(c, k.access_log, "access_log", app->access_log,
+			     sizeof app->access_log);
+}
+
+void cfg_parse_apps(struct parse_ctx *c, const config_setting_t *s, struct sg_config *cfg)
+{
+	int n = cfg_group_list_length(c, s, "apps", "{ name = \"x\"; module = \"app.py\"; }",
+				      SG_MAX_APPS);
+	if (n <= 0)
+		return;
+	cfg->apps = calloc((size_t)n, sizeof *cfg->apps);
+	if (cfg->apps == NULL) {
+		cfg_problem(c, s, "out of memory");
+		return;
+	}
+	for (int i = 0; i < n; i++)
+		parse_app(c, config_setting_get_elem(s, (unsigned)i), i, &cfg->apps[i]);
+	cfg->n_apps = n;
+	c->label[0] = '\0';
+}

@@ -1,0 +1,94 @@
+/* What the files of the configuration parser share (config.c and
+ * config_*.c); not for use outside them. The public model and entry points
+ * are in config.h.
+ *
+ *   config.c            entry points, the top level, checks across entries
+ *   config_precheck.c   the raw text: size, NUL bytes, big integers, @include
+ *   config_getters.c    problems, and typed getters for one setting
+ *   config_keys.c       a group's settings matched by name; lists of groups
+ *   config_listeners.c  one `listeners` entry
+ *   config_apps.c       one `apps` entry
+ *   config_values.c     value checks shared with the command line (cli.c)
+ *   config_diags.c      the list of problems */
+#ifndef SG_CONFIG_INTERNAL_H
+#define SG_CONFIG_INTERNAL_H
+
+#include <libconfig.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "config.h"
+
+struct parse_ctx {
+	const char *file;     /* names the source in messages */
+	const char *base_dir; /* relative paths are resolved against it */
+	struct sg_diags *d;
+	int problems;         /* counted here too: sg_diags_add may drop messages */
+	char label[96];       /* "app \"blog\"", "listener", or "" at the top level */
+};
+
+/* ---- problems (config_getters.c) ---- */
+
+/* A problem with a setting, prefixed with what holds it ("app \"blog\": "). */
+void cfg_problem(struct parse_ctx *c, const config_setting_t *s, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* A problem at a line, with no prefix. */
+void cfg_problem_at(struct parse_ctx *c, int line, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+int cfg_line_of(const config_setting_t *s);
+/* "a string", "an integer", ... for messages. */
+const char *cfg_type_name(const config_setting_t *s);
+
+/* ---- typed getters (config_getters.c); false after reporting a problem ---- */
+
+bool cfg_get_string(struct parse_ctx *c, const config_setting_t *s, const char *what,
+		    char *out, size_t size);
+bool cfg_get_int(struct parse_ctx *c, const config_setting_t *s, const char *what,
+		 long long min, long long max, long long *out);
+/* The same into an int; nothing happens when s is NULL. */
+void cfg_get_int_into(struct parse_ctx *c, const config_setting_t *s, const char *what,
+		      long long min, long long max, int *out);
+/* Joins a relative path to base_dir; "./" at the front is dropped. */
+int cfg_join_path(const char *base_dir, const char *path, char *out, size_t size);
+/* A non-empty path, made absolute against c->base_dir. */
+bool cfg_get_path(struct parse_ctx *c, const config_setting_t *s, const char *what,
+		  char *out, size_t size);
+/* An address; "unix:relative" is made absolute like any path. */
+bool cfg_get_addr(struct parse_ctx *c, const config_setting_t *s, const char *what,
+		  struct sg_addr *out);
+/* socket_mode: an octal string or integer, or a hex integer. */
+bool cfg_get_mode(struct parse_ctx *c, const config_setting_t *s, int *out);
+
+/* ---- settings by name (config_keys.c) ---- */
+
+struct cfg_key {
+	const char *name;
+	const config_setting_t **slot;
+};
+
+#define CFG_N_KEYS(keys) (sizeof(keys) / sizeof(keys)[0])
+
+/* Points each key's slot at the member of that name; any other member is
+ * an unknown setting ("in in_what", with a suggestion for a near miss). */
+void cfg_match_keys(struct parse_ctx *c, const config_setting_t *group, struct cfg_key *keys,
+		    size_t n_keys, const char *in_what);
+/* A list ( { ... }, { ... } ) of groups; returns its length (capped at max)
+ * or -1. */
+int cfg_group_list_length(struct parse_ctx *c, const config_setting_t *s, const char *what,
+			  const char *example, int max);
+
+/* ---- the entries ---- */
+
+/* config_listeners.c and config_apps.c: the `listeners` and `apps` lists. */
+void cfg_parse_listeners(struct parse_ctx *c, const config_setting_t *s, struct sg_config *cfg);
+void cfg_parse_apps(struct parse_ctx *c, const config_setting_t *s, struct sg_config *cfg);
+
+/* ---- before libconfig (config_precheck.c) ---- */
+
+/* Integers libconfig would silently wrap, and @include; problems go to c. */
+void cfg_precheck_text(struct parse_ctx *c, const char *text);
+/* Reads a regular file of at most SG_CONFIG_FILE_MAX bytes, NUL-free, into
+ * a malloc'd string; NULL after a problem in d. */
+char *cfg_read_text(const char *path, struct sg_diags *d);
+
+#endif

@@ -1,0 +1,115 @@
+/* One entry of `listeners`: http or scgi, its address, socket_mode and
+ * allow_uids; and the list of them. */
+#include "config_internal.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* allow_uids: a uid, a user name, or a list of them; ( ) mixes both, since
+ * a libconfig array [ ] holds one type only. */
+static void parse_allow_entry(struct parse_ctx *c, const config_setting_t *s,
+			      struct sg_listener_conf *l)
+{
+	if (l->n_allow_uids == SG_MAX_ALLOW_UIDS) {
+		cfg_problem(c, s, "allow_uids holds at most %d entries", SG_MAX_ALLOW_UIDS);
+		return;
+	}
+	int i = l->n_allow_uids;
+	if (config_setting_type(s) == CONFIG_TYPE_STRING) {
+		char *name = l->allow_names[i];
+		if (!cfg_get_string(c, s, "allow_uids entry", name, sizeof l->allow_names[i]))
+			return;
+		if (name[0] == '\0') {
+			cfg_problem(c, s, "allow_uids entries must not be empty");
+			return;
+		}
+		l->allow_uids[i] = (uid_t)-1;
+	} else {
+		long long uid;
+		if (!cfg_get_int(c, s, "allow_uids entry", 0, (long long)UINT32_MAX - 1, &uid))
+			return;
+		l->allow_uids[i] = (uid_t)uid;
+	}
+	l->n_allow_uids++;
+}
+
+static void parse_allow_uids(struct parse_ctx *c, const config_setting_t *s,
+			     struct sg_listener_conf *l)
+{
+	if (config_setting_is_array(s) || config_setting_is_list(s)) {
+		int n = config_setting_length(s);
+		for (int i = 0; i < n; i++)
+			parse_allow_entry(c, config_setting_get_elem(s, (unsigned)i), l);
+	} else {
+		parse_allow_entry(c, s, l);
+	}
+}
+
+static void parse_listener(struct parse_ctx *c, const config_setting_t *g,
+			   struct sg_listener_conf *l)
+{
+	const config_setting_t *http = NULL, *scgi = NULL, *mode = NULL, *allow = NULL;
+	struct cfg_key keys[] = {
+		{ "http", &http }, { "scgi", &scgi },
+		{ "socket_mode", &mode }, { "allow_uids", &allow },
+	};
+	memset(l, 0, sizeof *l);
+	l->line = cfg_line_of(g);
+	snprintf(c->label, sizeof c->label, "listener");
+	cfg_match_keys(c, g, keys, CFG_N_KEYS(keys), "listener");
+
+	if (http != NULL && scgi != NULL) {
+		cfg_problem_at(c, l->line, "listener has both http and scgi; give one of them");
+		return;
+	}
+	if (http == NULL && scgi == NULL) {
+		cfg_problem_at(c, l->line, "listener needs an address: http = \"HOST:PORT\" or "
+					   "scgi = \"unix:/path\"");
+		return;
+	}
+	l->kind = http != NULL ? SG_LISTEN_HTTP : SG_LISTEN_SCGI;
+	l->socket_mode = l->kind == SG_LISTEN_HTTP ? 0600 : 0660;
+	bool addr_ok = cfg_get_addr(c, http != NULL ? http : scgi, http != NULL ? "http" : "scgi",
+				    &l->addr);
+	if (mode != NULL) {
+		if (addr_ok && !l->addr.is_unix)
+			cfg_problem(c, mode, "socket_mode applies only to unix: sockets; a TCP "
+					     "port is open to every local user");
+		else
+			cfg_get_mode(c, mode, &l->socket_mode);
+	}
+	/* S8: anyone who can connect to an SCGI socket can forge REMOTE_USER,
+	 * HTTPS or SCRIPT_NAME, so "others" must not be able to write to it. */
+	if (l->kind == SG_LISTEN_SCGI && (l->socket_mode & 0002))
+		cfg_problem(c, mode, "socket_mode %#o lets every local user connect and forge "
+				     "SCGI variables (S8); drop the write bit for others",
+			    l->socket_mode);
+	if (allow != NULL) {
+		if (l->kind != SG_LISTEN_HTTP)
+			cfg_problem(c, allow, "allow_uids applies only to http listeners; "
+					      "restrict an SCGI socket with socket_mode");
+		else if (addr_ok && !l->addr.is_unix)
+			cfg_problem(c, allow, "allow_uids needs a unix: socket (it checks "
+					      "SO_PEERCRED)");
+		else
+			parse_allow_uids(c, allow, l);
+	}
+}
+
+void cfg_parse_listeners(struct parse_ctx *c, const config_setting_t *s, struct sg_config *cfg)
+{
+	int n = cfg_group_list_length(c, s, "listeners", "{ http = \"127.0.0.1:8080\"; }",
+				      SG_MAX_LISTENERS);
+	if (n <= 0)
+		return;
+	cfg->listeners = calloc((size_t)n, sizeof *cfg->listeners);
+	if (cfg->listeners == NULL) {
+		cfg_problem(c, s, "out of memory");
+		return;
+	}
+	for (int i = 0; i < n; i++)
+		parse_listener(c, config_setting_get_elem(s, (unsigned)i), &cfg->listeners[i]);
+	cfg->n_listeners = n;
+	c->label[0] = '\0';
+}
