@@ -22,7 +22,7 @@
 enum {
 	OPT_HTTP = 256, OPT_SCGI, OPT_PROCESSES, OPT_CHDIR, OPT_PYTHONPATH, OPT_VENV, OPT_USER,
 	OPT_MAX_REQUESTS, OPT_TIMEOUT, OPT_LOG_LEVEL, OPT_SOCKET_MODE, OPT_ALLOW_UID, OPT_PREFIX,
-	OPT_MAX_BODY, OPT_ACCESS_LOG, OPT_LOG, OPT_END,
+	OPT_MAX_BODY, OPT_ACCESS_LOG, OPT_LOG, OPT_SOCKET_GROUP, OPT_END,
 };
 
 static const struct option long_options[] = {
@@ -37,6 +37,7 @@ static const struct option long_options[] = {
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
 	{ "socket-mode", required_argument, NULL, OPT_SOCKET_MODE },
+	{ "socket-group", required_argument, NULL, OPT_SOCKET_GROUP },
 	{ "allow-uid", required_argument, NULL, OPT_ALLOW_UID },
 	{ "prefix", required_argument, NULL, OPT_PREFIX },
 	{ "max-body", required_argument, NULL, OPT_MAX_BODY },
@@ -63,6 +64,8 @@ void sg_cli_serve_usage(FILE *out)
 	      "                         SCGI listener (repeatable)\n"
 	      "  --socket-mode OCTAL    mode of the Unix sockets created here\n"
 	      "                         (default 0660 for SCGI, 0600 for HTTP)\n"
+	      "  --socket-group GROUP   group (name or gid) of the Unix sockets created here,\n"
+	      "                         e.g. www-data for the front end (default: yours)\n"
 	      "  --allow-uid UID|NAME   also let this user connect to an --http unix: socket\n"
 	      "                         (repeatable; default: the socket's owner only)\n"
 	      "  --prefix PREFIX        mount the app under PREFIX, e.g. /blog (SCRIPT_NAME)\n"
@@ -101,6 +104,7 @@ struct serve_args {
 	const char *allow[SG_MAX_ALLOW_UIDS];
 	int n_allow;
 	int socket_mode;       /* -1: the default for each kind of socket */
+	const char *socket_group; /* NULL: the gateway's own group */
 	struct sg_app_conf *app;
 	struct sg_config *cfg;
 };
@@ -217,6 +221,11 @@ static int apply_text_option(struct serve_args *a, int opt, const char *val,
 	case OPT_SOCKET_MODE:
 		if (sg_config_parse_mode(val, &a->socket_mode, &why) < 0)
 			return sg_fail(err, "--socket-mode: %s", why.msg);
+		return 0;
+	case OPT_SOCKET_GROUP:
+		if (sg_config_check_group(val, &why) < 0)
+			return sg_fail(err, "--socket-group: %s", why.msg);
+		a->socket_group = val;
 		return 0;
 	case OPT_LOG_LEVEL:
 		a->cfg->log_level = sg_log_level_parse(val);
@@ -426,10 +435,13 @@ static int add_listener(struct serve_args *a, enum sg_listener_kind kind, const 
 	struct sg_listener_conf *l = &cfg->listeners[cfg->n_listeners];
 	memset(l, 0, sizeof *l);
 	l->kind = kind;
+	l->socket_gid = (gid_t)-1;
 	if (parse_address(kind == SG_LISTEN_HTTP ? OPT_HTTP : OPT_SCGI, text, &l->addr, err) < 0)
 		return -1;
 	l->socket_mode = a->socket_mode >= 0 ? a->socket_mode : kind == SG_LISTEN_HTTP ? 0600
 										        : 0660;
+	if (l->addr.is_unix && a->socket_group != NULL)
+		strcpy(l->socket_group, a->socket_group);
 	for (int i = 0; kind == SG_LISTEN_HTTP && l->addr.is_unix && i < a->n_allow; i++)
 		if (allow_entry(a->allow[i], l, err) < 0)
 			return -1;
@@ -459,12 +471,15 @@ static int build_sockets(struct serve_args *a, struct sg_error *err)
 			return -1;
 		app->has_socket = true;
 		app->socket_mode = a->socket_mode >= 0 ? a->socket_mode : 0660;
+		if (app->socket.is_unix && a->socket_group != NULL)
+			strcpy(app->socket_group, a->socket_group);
 	}
 	return 0;
 }
 
 /* S8: anyone who can connect to an SCGI socket can forge REMOTE_USER,
- * HTTPS or SCRIPT_NAME. An --http unix: socket is guarded by SO_PEERCRED. */
+ * HTTPS or SCRIPT_NAME. An --http unix: socket is guarded by SO_PEERCRED.
+ * --allow-uid and --socket-group need a Unix socket to apply to. */
 static int check_modes(const struct serve_args *a, struct sg_error *err)
 {
 	bool scgi_unix = a->app->has_socket && a->app->socket.is_unix;
@@ -480,6 +495,9 @@ static int check_modes(const struct serve_args *a, struct sg_error *err)
 				    "others", a->socket_mode);
 	if (a->n_allow > 0 && !http_unix)
 		return sg_fail(err, "--allow-uid needs an --http unix:PATH listener");
+	if (a->socket_group != NULL && !scgi_unix && !http_unix)
+		return sg_fail(err, "--socket-group needs a Unix socket: --http unix:PATH or "
+				    "--scgi unix:PATH");
 	return 0;
 }
 

@@ -19,8 +19,9 @@ static void usage(FILE *out)
 {
 	fputs("usage: sandgate check -c FILE\n"
 	      "Validates a configuration file as `sandgate serve -c FILE` would read it,\n"
-	      "starts nothing. Run it as the user who will run serve: the run-as rules\n"
-	      "differ for root. Exit status 0 when the file is ok, 1 otherwise.\n",
+	      "starts nothing. Run it as the user who will run serve: the run-as and\n"
+	      "socket_group rules differ for root. Exit status 0 when the file is ok,\n"
+	      "1 otherwise.\n",
 	      out);
 }
 

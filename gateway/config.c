@@ -189,6 +189,7 @@ void sg_config_defaults_app(struct sg_app_conf *app)
 	app->queue = 100;
 	app->max_body = SG_DEFAULT_MAX_BODY;
 	app->socket_mode = 0660;
+	app->socket_gid = (gid_t)-1;
 }
 
 static void config_init_empty(struct sg_config *cfg, const char *source)

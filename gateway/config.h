@@ -32,6 +32,9 @@ struct sg_listener_conf {
 	enum sg_listener_kind kind;
 	struct sg_addr addr;
 	int socket_mode;        /* Unix sockets: 0600 for HTTP, 0660 for SCGI by default */
+	char socket_group[SG_NAME_MAX]; /* Unix sockets: a group name or a gid; "" = the
+					 * gateway's own group */
+	gid_t socket_gid;       /* (gid_t)-1 until sg_config_resolve, and when unset */
 	int n_allow_uids;       /* HTTP on a Unix socket: SO_PEERCRED allow-list; */
 	uid_t allow_uids[SG_MAX_ALLOW_UIDS]; /* 0 entries = the socket owner only */
 	/* Entries given as user names: allow_names[i] is the name and
@@ -59,6 +62,8 @@ struct sg_app_conf {
 	bool has_socket;         /* direct path: the app's own SCGI socket */
 	struct sg_addr socket;
 	int socket_mode;         /* default 0660 */
+	char socket_group[SG_NAME_MAX]; /* as on a listener; "" = the gateway's group */
+	gid_t socket_gid;        /* (gid_t)-1 until sg_config_resolve, and when unset */
 	char prefix[256];        /* route.prefix: "" or "/x" without trailing '/' */
 	char host[256];          /* route.host: "" = any */
 	char log[PATH_MAX];      /* "" = the gateway's stderr */
@@ -108,8 +113,16 @@ int sg_config_load(const char *path, struct sg_config *cfg, struct sg_diags *d);
 /* Looks up each app's user (getpwnam) and applies the run-as rules: as root
  * every app needs a non-root user (default "nobody", logged); as a normal
  * user every app runs as that user and `user` must be absent or the same.
- * Problems go to d with the app's line. */
+ * Also looks up allow_uids names, and each socket_group into socket_gid
+ * (sg_config_lookup_group). Problems go to d with the entry's line. */
 int sg_config_resolve(struct sg_config *cfg, uid_t gateway_uid, struct sg_diags *d);
+
+/* A socket_group (checked by sg_config_check_group) -> a gid: digits are a
+ * gid, anything else a name for getgrnam. Unless gateway_uid is 0 the gid
+ * must be the process's effective group or one of its supplementary groups
+ * (fchown would refuse any other). */
+int sg_config_lookup_group(const char *group, uid_t gateway_uid, gid_t *gid,
+			   struct sg_error *err);
 
 void sg_config_defaults_app(struct sg_app_conf *app);
 void sg_config_free(struct sg_config *cfg);
@@ -133,6 +146,9 @@ int sg_config_check_prefix(const char *prefix, struct sg_error *err);
 int sg_config_check_host(const char *host, struct sg_error *err);
 /* An octal mode given as text ("0660", "660"), 0..0777. */
 int sg_config_parse_mode(const char *text, int *mode, struct sg_error *err);
+/* A socket_group: a group name (1-63 bytes, no '-' first, no blank, ':',
+ * ',' or '/'), or a gid in digits, 0..4294967294. */
+int sg_config_check_group(const char *group, struct sg_error *err);
 
 /* ---- the command line ---- */
 

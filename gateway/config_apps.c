@@ -101,8 +101,8 @@ static void parse_route(struct parse_ctx *c, const config_setting_t *g, struct s
 /* Settings of one app entry; matched by name, then read in order. */
 struct app_settings {
 	const config_setting_t *name, *module, *chdir, *pythonpath, *venv, *user, *processes,
-		*max_requests, *timeout, *queue, *max_body, *socket, *socket_mode, *route, *log,
-		*access_log;
+		*max_requests, *timeout, *queue, *max_body, *socket, *socket_mode, *socket_group,
+		*route, *log, *access_log;
 };
 
 static void match_app_keys(struct parse_ctx *c, const config_setting_t *g,
@@ -114,6 +114,7 @@ static void match_app_keys(struct parse_ctx *c, const config_setting_t *g,
 		{ "processes", &k->processes }, { "max_requests", &k->max_requests },
 		{ "timeout", &k->timeout }, { "queue", &k->queue }, { "max_body", &k->max_body },
 		{ "socket", &k->socket }, { "socket_mode", &k->socket_mode },
+		{ "socket_group", &k->socket_group },
 		{ "route", &k->route }, { "log", &k->log }, { "access_log", &k->access_log },
 	};
 	cfg_match_keys(c, g, keys, CFG_N_KEYS(keys), c->label);
@@ -151,22 +152,38 @@ static void parse_app_limits(struct parse_ctx *c, const struct app_settings *k,
 		cfg_get_int(c, k->max_body, "max_body", 0, LLONG_MAX, &app->max_body);
 }
 
+/* socket_mode and socket_group (s, named what) need the app's own socket,
+ * and a unix: one; tcp_why says why. A bad address is reported already. */
+static bool on_unix_socket(struct parse_ctx *c, const config_setting_t *s, const char *what,
+			   const char *tcp_why, const struct app_settings *k,
+			   const struct sg_app_conf *app)
+{
+	if (k->socket == NULL) {
+		cfg_problem(c, s, "%s needs a socket", what);
+		return false;
+	}
+	if (app->has_socket && !app->socket.is_unix) {
+		cfg_problem(c, s, "%s applies only to unix: sockets; %s", what, tcp_why);
+		return false;
+	}
+	return true;
+}
+
 static void parse_app_socket(struct parse_ctx *c, const struct app_settings *k,
 			     struct sg_app_conf *app)
 {
 	if (k->socket != NULL)
 		app->has_socket = cfg_get_addr(c, k->socket, "socket", &app->socket);
-	if (k->socket_mode == NULL)
-		return;
-	if (k->socket == NULL)
-		cfg_problem(c, k->socket_mode, "socket_mode needs a socket");
-	else if (app->has_socket && !app->socket.is_unix)
-		cfg_problem(c, k->socket_mode, "socket_mode applies only to unix: sockets; a TCP "
-					       "port is open to every local user");
-	else if (cfg_get_mode(c, k->socket_mode, &app->socket_mode) && (app->socket_mode & 0002))
+	if (k->socket_mode != NULL &&
+	    on_unix_socket(c, k->socket_mode, "socket_mode", "a TCP port is open to every local "
+							     "user", k, app) &&
+	    cfg_get_mode(c, k->socket_mode, &app->socket_mode) && (app->socket_mode & 0002))
 		cfg_problem(c, k->socket_mode, "socket_mode %#o lets every local user connect "
 					       "and forge SCGI variables (S8); drop the write bit "
 					       "for others", app->socket_mode);
+	if (k->socket_group != NULL &&
+	    on_unix_socket(c, k->socket_group, "socket_group", "a TCP port has no group", k, app))
+		cfg_get_group(c, k->socket_group, app->socket_group, sizeof app->socket_group);
 }
 
 static void parse_app(struct parse_ctx *c, const config_setting_t *g, int index,

@@ -6,6 +6,7 @@
 #include <ctype.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -196,5 +197,30 @@ bool cfg_get_mode(struct parse_ctx *c, const config_setting_t *s, int *out)
 		cfg_problem(c, s, "socket_mode: %s", err.msg);
 		return false;
 	}
+	return true;
+}
+
+bool cfg_get_group(struct parse_ctx *c, const config_setting_t *s, char *out, size_t size)
+{
+	int type = config_setting_type(s);
+	char text[SG_NAME_MAX];
+	struct sg_error err;
+	if (type == CONFIG_TYPE_INT || type == CONFIG_TYPE_INT64) {
+		long long gid;
+		if (!cfg_get_int(c, s, "socket_group", 0, (long long)UINT32_MAX - 1, &gid))
+			return false;
+		snprintf(text, sizeof text, "%lld", gid);
+	} else if (type != CONFIG_TYPE_STRING) {
+		cfg_problem(c, s, "socket_group must be a group name or a gid, not %s",
+			    cfg_type_name(s));
+		return false;
+	} else if (!cfg_get_string(c, s, "socket_group", text, sizeof text)) {
+		return false;
+	}
+	if (sg_config_check_group(text, &err) < 0) {
+		cfg_problem(c, s, "socket_group: %s", err.msg);
+		return false;
+	}
+	snprintf(out, size, "%s", text);
 	return true;
 }

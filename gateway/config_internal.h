@@ -58,6 +58,9 @@ bool cfg_get_addr(struct parse_ctx *c, const config_setting_t *s, const char *wh
 		  struct sg_addr *out);
 /* socket_mode: an octal string or integer, or a hex integer. */
 bool cfg_get_mode(struct parse_ctx *c, const config_setting_t *s, int *out);
+/* socket_group: a group name (string) or a gid (integer or digits), kept as
+ * text for sg_config_resolve. */
+bool cfg_get_group(struct parse_ctx *c, const config_setting_t *s, char *out, size_t size);
 
 /* ---- settings by name (config_keys.c) ---- */
 

@@ -1,5 +1,5 @@
-/* One entry of `listeners`: http or scgi, its address, socket_mode and
- * allow_uids; and the list of them. */
+/* One entry of `listeners`: http or scgi, its address, socket_mode,
+ * socket_group and allow_uids; and the list of them. */
 #include "config_internal.h"
 
 #include <stdint.h>
@@ -34,10 +34,15 @@ static void parse_allow_entry(struct parse_ctx *c, const config_setting_t *s,
 	l->n_allow_uids++;
 }
 
-static void parse_allow_uids(struct parse_ctx *c, const config_setting_t *s,
+static void parse_allow_uids(struct parse_ctx *c, const config_setting_t *s, bool addr_ok,
 			     struct sg_listener_conf *l)
 {
-	if (config_setting_is_array(s) || config_setting_is_list(s)) {
+	if (l->kind != SG_LISTEN_HTTP)
+		cfg_problem(c, s, "allow_uids applies only to http listeners; restrict an SCGI "
+				  "socket with socket_mode");
+	else if (addr_ok && !l->addr.is_unix)
+		cfg_problem(c, s, "allow_uids needs a unix: socket (it checks SO_PEERCRED)");
+	else if (config_setting_is_array(s) || config_setting_is_list(s)) {
 		int n = config_setting_length(s);
 		for (int i = 0; i < n; i++)
 			parse_allow_entry(c, config_setting_get_elem(s, (unsigned)i), l);
@@ -46,15 +51,46 @@ static void parse_allow_uids(struct parse_ctx *c, const config_setting_t *s,
 	}
 }
 
+/* socket_mode and socket_group: a TCP port has neither. addr_ok: the
+ * address parsed (a bad one is reported already). */
+static void parse_listener_socket(struct parse_ctx *c, const config_setting_t *mode,
+				  const config_setting_t *group, bool addr_ok,
+				  struct sg_listener_conf *l)
+{
+	bool tcp = addr_ok && !l->addr.is_unix;
+	if (mode != NULL) {
+		if (tcp)
+			cfg_problem(c, mode, "socket_mode applies only to unix: sockets; a TCP "
+					     "port is open to every local user");
+		else
+			cfg_get_mode(c, mode, &l->socket_mode);
+	}
+	/* S8: anyone who can connect to an SCGI socket can forge REMOTE_USER,
+	 * HTTPS or SCRIPT_NAME, so "others" must not be able to write to it. */
+	if (l->kind == SG_LISTEN_SCGI && (l->socket_mode & 0002))
+		cfg_problem(c, mode, "socket_mode %#o lets every local user connect and forge "
+				     "SCGI variables (S8); drop the write bit for others",
+			    l->socket_mode);
+	if (group != NULL) {
+		if (tcp)
+			cfg_problem(c, group, "socket_group applies only to unix: sockets; a TCP "
+					      "port has no group");
+		else
+			cfg_get_group(c, group, l->socket_group, sizeof l->socket_group);
+	}
+}
+
 static void parse_listener(struct parse_ctx *c, const config_setting_t *g,
 			   struct sg_listener_conf *l)
 {
-	const config_setting_t *http = NULL, *scgi = NULL, *mode = NULL, *allow = NULL;
+	const config_setting_t *http = NULL, *scgi = NULL, *mode = NULL, *group = NULL,
+			       *allow = NULL;
 	struct cfg_key keys[] = {
-		{ "http", &http }, { "scgi", &scgi },
-		{ "socket_mode", &mode }, { "allow_uids", &allow },
+		{ "http", &http }, { "scgi", &scgi }, { "socket_mode", &mode },
+		{ "socket_group", &group }, { "allow_uids", &allow },
 	};
 	memset(l, 0, sizeof *l);
+	l->socket_gid = (gid_t)-1;
 	l->line = cfg_line_of(g);
 	snprintf(c->label, sizeof c->label, "listener");
 	cfg_match_keys(c, g, keys, CFG_N_KEYS(keys), "listener");
@@ -72,29 +108,9 @@ static void parse_listener(struct parse_ctx *c, const config_setting_t *g,
 	l->socket_mode = l->kind == SG_LISTEN_HTTP ? 0600 : 0660;
 	bool addr_ok = cfg_get_addr(c, http != NULL ? http : scgi, http != NULL ? "http" : "scgi",
 				    &l->addr);
-	if (mode != NULL) {
-		if (addr_ok && !l->addr.is_unix)
-			cfg_problem(c, mode, "socket_mode applies only to unix: sockets; a TCP "
-					     "port is open to every local user");
-		else
-			cfg_get_mode(c, mode, &l->socket_mode);
-	}
-	/* S8: anyone who can connect to an SCGI socket can forge REMOTE_USER,
-	 * HTTPS or SCRIPT_NAME, so "others" must not be able to write to it. */
-	if (l->kind == SG_LISTEN_SCGI && (l->socket_mode & 0002))
-		cfg_problem(c, mode, "socket_mode %#o lets every local user connect and forge "
-				     "SCGI variables (S8); drop the write bit for others",
-			    l->socket_mode);
-	if (allow != NULL) {
-		if (l->kind != SG_LISTEN_HTTP)
-			cfg_problem(c, allow, "allow_uids applies only to http listeners; "
-					      "restrict an SCGI socket with socket_mode");
-		else if (addr_ok && !l->addr.is_unix)
-			cfg_problem(c, allow, "allow_uids needs a unix: socket (it checks "
-					      "SO_PEERCRED)");
-		else
-			parse_allow_uids(c, allow, l);
-	}
+	parse_listener_socket(c, mode, group, addr_ok, l);
+	if (allow != NULL)
+		parse_allow_uids(c, allow, addr_ok, l);
 }
 
 void cfg_parse_listeners(struct parse_ctx *c, const config_setting_t *s, struct sg_config *cfg)

@@ -1,4 +1,5 @@
-/* Who each app runs as, and the uids behind allow_uids names.
+/* Who each app runs as, the uids behind allow_uids names, and the gids
+ * behind socket_group (config_group.c).
  *
  * As root (system mode) the gateway can run an app as anyone but root: an
  * app without `user` runs as "nobody" (logged, so it is not a surprise),
@@ -20,7 +21,11 @@
 struct resolve_ctx {
 	const struct sg_config *cfg;
 	struct sg_diags *d;
+	uid_t gateway_uid;
 	bool from_cli;  /* the source is "command line": messages have no line */
+	/* --socket-group names one group for every socket: a problem with it
+	 * is reported once. */
+	bool cli_group_failed;
 	int problems;   /* counted here: sg_diags_add may drop messages */
 };
 
@@ -116,20 +121,48 @@ static void resolve_allow_names(struct resolve_ctx *r, struct sg_listener_conf *
 	}
 }
 
+/* label names the socket's entry in a file: "listener", "app \"blog\"". */
+static void resolve_socket_group(struct resolve_ctx *r, const char *group, gid_t *gid, int line,
+				 const char *label)
+{
+	struct sg_error err;
+	if (group[0] == '\0' || (r->from_cli && r->cli_group_failed))
+		return;
+	if (sg_config_lookup_group(group, r->gateway_uid, gid, &err) == 0)
+		return;
+	if (r->from_cli) {
+		problem(r, 0, "--socket-group: %s", err.msg);
+		r->cli_group_failed = true;
+	} else {
+		problem(r, line, "%s: socket_group: %s", label, err.msg);
+	}
+}
+
+static void resolve_app(struct resolve_ctx *r, struct sg_app_conf *app)
+{
+	char label[SG_NAME_MAX + 8];
+	if (r->gateway_uid == 0)
+		resolve_as_root(r, app);
+	else
+		resolve_as_self(r, app, r->gateway_uid);
+	snprintf(label, sizeof label, "app \"%s\"", app->name);
+	resolve_socket_group(r, app->socket_group, &app->socket_gid, app->line, label);
+}
+
 int sg_config_resolve(struct sg_config *cfg, uid_t gateway_uid, struct sg_diags *d)
 {
 	struct resolve_ctx r = {
 		.cfg = cfg,
 		.d = d,
+		.gateway_uid = gateway_uid,
 		.from_cli = strcmp(cfg->source, "command line") == 0,
 	};
-	for (int i = 0; i < cfg->n_apps; i++) {
-		if (gateway_uid == 0)
-			resolve_as_root(&r, &cfg->apps[i]);
-		else
-			resolve_as_self(&r, &cfg->apps[i], gateway_uid);
+	for (int i = 0; i < cfg->n_apps; i++)
+		resolve_app(&r, &cfg->apps[i]);
+	for (int i = 0; i < cfg->n_listeners; i++) {
+		struct sg_listener_conf *l = &cfg->listeners[i];
+		resolve_allow_names(&r, l);
+		resolve_socket_group(&r, l->socket_group, &l->socket_gid, l->line, "listener");
 	}
-	for (int i = 0; i < cfg->n_listeners; i++)
-		resolve_allow_names(&r, &cfg->listeners[i]);
 	return r.problems > 0 ? -1 : 0;
 }

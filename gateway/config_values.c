@@ -1,10 +1,11 @@
 /* Value checks shared by the configuration file (config_*.c) and the
- * command line (cli.c): names, mount prefixes, hosts, modes and module
- * specs. Pure: text in, a verdict and a message out. */
+ * command line (cli.c): names, mount prefixes, hosts, modes, socket groups
+ * and module specs. Pure: text in, a verdict and a message out. */
 #include "config.h"
 
 #include <ctype.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <string.h>
 
 static bool is_name_char(char ch)
@@ -123,6 +124,27 @@ int sg_config_parse_mode(const char *text, int *mode, struct sg_error *err)
 	if (!ok || value > 0777)
 		return sg_fail(err, "mode \"%.16s\" must be octal 0-0777, such as \"0660\"", text);
 	*mode = value;
+	return 0;
+}
+
+int sg_config_check_group(const char *group, struct sg_error *err)
+{
+	size_t len = strlen(group);
+	size_t digits = strspn(group, "0123456789");
+	if (len > 0 && digits == len) {
+		unsigned long long gid = 0;
+		for (size_t i = 0; i < len && gid < UINT32_MAX; i++)
+			gid = gid * 10 + (unsigned)(group[i] - '0');
+		if (gid >= UINT32_MAX)
+			return sg_fail(err, "gid %.32s must be 0-%u", group, UINT32_MAX - 1);
+		return 0;
+	}
+	bool ok = len >= 1 && len < SG_NAME_MAX && group[0] != '-';
+	for (size_t i = 0; ok && i < len; i++)
+		ok = !iscntrl((unsigned char)group[i]) && !isspace((unsigned char)group[i]) &&
+		     strchr(":,/", group[i]) == NULL;
+	if (!ok)
+		return sg_fail(err, "\"%.80s\" is not a group name or gid", group);
 	return 0;
 }
 

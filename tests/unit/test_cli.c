@@ -298,6 +298,57 @@ static void test_socket_mode(void)
 		     "--socket-mode: mode \"01777\" must be octal 0-0777, such as \"0660\"");
 }
 
+static void test_socket_group(void)
+{
+	CHECK(serve("app.py", NULL) == 0);
+	CHECK_STR(cfg.apps[0].socket_group, "");
+	CHECK(cfg.apps[0].socket_gid == (gid_t)-1 && cfg.listeners[0].socket_gid == (gid_t)-1);
+	CHECK(serve("--socket-group", "www-data", "--scgi", "unix:/tmp/sg-a.sock", "--http",
+		    "unix:/tmp/sg-h.sock", "--http", "127.0.0.1:9000", "--scgi", "unix:/tmp/sg-b.sock",
+		    "app.py", NULL) == 0);
+	CHECK_STR(cfg.apps[0].socket_group, "www-data");
+	CHECK(cfg.n_listeners == 3);
+	CHECK_STR(cfg.listeners[0].socket_group, "www-data"); /* --http unix: */
+	CHECK_STR(cfg.listeners[1].socket_group, "");         /* TCP: no group */
+	CHECK_STR(cfg.listeners[2].socket_group, "www-data"); /* the second --scgi */
+	for (int i = 0; i < cfg.n_listeners; i++)
+		CHECK(cfg.listeners[i].socket_gid == (gid_t)-1);
+	CHECK(serve("--socket-group=33", "--http", "unix:/tmp/sg-h.sock", "app.py", NULL) == 0);
+	CHECK_STR(cfg.listeners[0].socket_group, "33");
+	CHECK_STR(cfg.apps[0].socket_group, "");
+	expect_error(serve("--socket-group", "www-data", "app.py", NULL),
+		     "--socket-group needs a Unix socket: --http unix:PATH or --scgi unix:PATH");
+	expect_error(serve("--socket-group", "www-data", "--scgi", "127.0.0.1:4000", "app.py", NULL),
+		     "--socket-group needs a Unix socket: --http unix:PATH or --scgi unix:PATH");
+	expect_error(serve("--socket-group", "a b", "--scgi", "unix:/tmp/sg-a.sock", "app.py", NULL),
+		     "--socket-group: \"a b\" is not a group name or gid");
+	expect_error(serve("--socket-group", "4294967295", "app.py", NULL),
+		     "--socket-group: gid 4294967295 must be 0-4294967294");
+	expect_error(serve("--socket-group", "a", "--socket-group", "b", "app.py", NULL),
+		     "--socket-group is given twice");
+	expect_error(serve("--socket-group", NULL), "--socket-group needs a value");
+	expect_error(serve("-c", "x.conf", "--socket-group", "a", NULL),
+		     "-c FILE cannot be combined with other options; put them in the file");
+}
+
+static void test_socket_group_resolve(void)
+{
+	struct sg_diags d = { 0 };
+	CHECK(serve("--socket-group", "0", "--scgi", "unix:/tmp/sg-a.sock", "--http",
+		    "unix:/tmp/sg-h.sock", "app.py", NULL) == 0);
+	CHECK(sg_config_resolve(&cfg, 0, &d) == 0);
+	CHECK(cfg.apps[0].socket_gid == 0 && cfg.listeners[0].socket_gid == 0);
+	sg_diags_free(&d);
+	/* One group for every socket: an unknown one is reported once. */
+	CHECK(serve("--socket-group", "no-such-group-xyz", "--scgi", "unix:/tmp/sg-a.sock",
+		    "--http", "unix:/tmp/sg-h.sock", "app.py", NULL) == 0);
+	CHECK(sg_config_resolve(&cfg, 0, &d) == -1);
+	CHECK(d.n == 1);
+	CHECK_STR(d.n >= 1 ? d.msg[0] : NULL,
+		  "command line: --socket-group: unknown group \"no-such-group-xyz\"");
+	sg_diags_free(&d);
+}
+
 static void test_allow_uid(void)
 {
 	CHECK(serve("--http", "unix:/tmp/sg-h.sock", "--allow-uid", "1000", "--allow-uid=root",
@@ -445,6 +496,8 @@ int main(void)
 	RUN(test_http_and_scgi);
 	RUN(test_address_bad);
 	RUN(test_socket_mode);
+	RUN(test_socket_group);
+	RUN(test_socket_group_resolve);
 	RUN(test_allow_uid);
 	RUN(test_prefix);
 	RUN(test_directories);

@@ -3,6 +3,7 @@
 #include "gateway/config.h"
 
 #include <fcntl.h>
+#include <grp.h>
 #include <limits.h>
 #include <pwd.h>
 #include <stdbool.h>
@@ -116,7 +117,7 @@ static const char full_text[] =
 	"listeners = (\n"
 	"  { http = \"127.0.0.1:8080\"; },\n"
 	"  { http = \"unix:/run/sg/admin.sock\"; socket_mode = \"0600\"; allow_uids = ( 1000, \"root\" ); },\n"
-	"  { scgi = \"unix:/run/sg/scgi.sock\"; socket_mode = 0640; }\n"
+	"  { scgi = \"unix:/run/sg/scgi.sock\"; socket_mode = 0640; socket_group = \"www-data\"; }\n"
 	");\n"
 	"apps = (\n"
 	"  { name = \"blog\";\n"
@@ -124,7 +125,7 @@ static const char full_text[] =
 	"    chdir = \"/srv/blog\"; pythonpath = [ \"/srv/blog/lib\", \"lib2\" ]; venv = \"/srv/blog/venv\";\n"
 	"    user = \"alice\"; processes = 4; max_requests = 1000; timeout = 30; queue = 7;\n"
 	"    max_body = 104857600;\n"
-	"    socket = \"unix:/run/sg/blog.sock\"; socket_mode = \"0660\";\n"
+	"    socket = \"unix:/run/sg/blog.sock\"; socket_mode = \"0660\"; socket_group = 33;\n"
 	"    route = { prefix = \"/blog\"; host = \"Blog.Example.com\"; };\n"
 	"    log = \"/var/log/sg/blog.log\"; access_log = \"logs/blog.access.log\";\n"
 	"  },\n"
@@ -147,6 +148,8 @@ static void test_full_file(void)
 	CHECK_STR(l[1].allow_names[1], "root");
 	CHECK(l[1].allow_uids[1] == (uid_t)-1);
 	CHECK(l[2].kind == SG_LISTEN_SCGI && l[2].socket_mode == 0640 && l[2].line == 7);
+	CHECK_STR(l[2].socket_group, "www-data");
+	CHECK_STR(l[1].socket_group, "");
 
 	CHECK(cfg.n_apps == 2);
 	const struct sg_app_conf *a = &cfg.apps[0];
@@ -162,6 +165,7 @@ static void test_full_file(void)
 	CHECK(a->processes == 4 && a->max_requests == 1000 && a->timeout == 30 && a->queue == 7);
 	CHECK(a->max_body == 104857600);
 	CHECK(a->has_socket && a->socket.is_unix && a->socket_mode == 0660);
+	CHECK_STR(a->socket_group, "33");
 	CHECK_STR(a->prefix, "/blog");
 	CHECK_STR(a->host, "blog.example.com");
 	CHECK_STR(a->log, "/var/log/sg/blog.log");
@@ -363,6 +367,80 @@ static void test_socket_mode_needs_unix_socket(void)
 		   "  socket_mode = 0600; } );\n" APP,
 		   "test.conf:2: listener: socket_mode applies only to unix: sockets; a TCP "
 		   "port is open to every local user");
+}
+
+/* ---- socket_group ------------------------------------------------------------ */
+
+static void test_socket_group(void)
+{
+	expect_ok(APP);
+	CHECK_STR(cfg.apps[0].socket_group, "");
+	CHECK(cfg.apps[0].socket_gid == (gid_t)-1);
+	expect_app_setting("socket_group = \"www-data\";", NULL);
+	CHECK_STR(cfg.apps[0].socket_group, "www-data");
+	CHECK(cfg.apps[0].socket_gid == (gid_t)-1); /* sg_config_resolve looks it up */
+	expect_app_setting("socket_group = 33;", NULL);
+	CHECK_STR(cfg.apps[0].socket_group, "33");
+	expect_app_setting("socket_group = \"0\";", NULL);
+	CHECK_STR(cfg.apps[0].socket_group, "0");
+	expect_ok("listeners = ( { http = \"unix:/tmp/h.sock\"; socket_group = \"www-data\"; },\n"
+		  "  { scgi = \"unix:/tmp/s.sock\"; socket_group = 4294967294L; },\n"
+		  "  { http = \"127.0.0.1:8080\"; } );\n"
+		  "apps = ( { name = \"a\"; module = \"m\"; } );\n");
+	CHECK(cfg.n_listeners == 3);
+	if (cfg.n_listeners != 3)
+		return;
+	CHECK_STR(cfg.listeners[0].socket_group, "www-data");
+	CHECK_STR(cfg.listeners[1].socket_group, "4294967294");
+	CHECK_STR(cfg.listeners[2].socket_group, "");
+	for (int i = 0; i < cfg.n_listeners; i++)
+		CHECK(cfg.listeners[i].socket_gid == (gid_t)-1);
+}
+
+static void test_socket_group_bad(void)
+{
+	expect_app_setting("socket_group = true;",
+			   "test.conf:2: app \"a\": socket_group must be a group name or a gid, not "
+			   "a boolean");
+	expect_app_setting("socket_group = [ \"www-data\" ];",
+			   "test.conf:2: app \"a\": socket_group must be a group name or a gid, not "
+			   "an array [ ]");
+	expect_app_setting("socket_group = \"\";",
+			   "test.conf:2: app \"a\": socket_group: \"\" is not a group name or gid");
+	expect_app_setting("socket_group = \"-www\";",
+			   "test.conf:2: app \"a\": socket_group: \"-www\" is not a group name or gid");
+	expect_app_setting("socket_group = \"www data\";",
+			   "test.conf:2: app \"a\": socket_group: \"www data\" is not a group name or "
+			   "gid");
+	expect_app_setting("socket_group = \"a:b\";",
+			   "test.conf:2: app \"a\": socket_group: \"a:b\" is not a group name or gid");
+	expect_app_setting("socket_group = -1;",
+			   "test.conf:2: app \"a\": socket_group must be 0..4294967294, got -1");
+	expect_app_setting("socket_group = \"4294967295\";",
+			   "test.conf:2: app \"a\": socket_group: gid 4294967295 must be "
+			   "0-4294967294");
+	expect_app_setting("socket_group = \"g234567890123456789012345678901234567890123456789"
+			   "012345678901234\";",
+			   "test.conf:2: app \"a\": socket_group is too long (at most 63 bytes)");
+	expect_one("listeners = ( { scgi = \"unix:/tmp/s.sock\";\n  socket_group = 1.5; } );\n" APP,
+		   "test.conf:2: listener: socket_group must be a group name or a gid, not a "
+		   "number with a fraction");
+}
+
+static void test_socket_group_needs_unix_socket(void)
+{
+	expect_one("apps = ( { name = \"a\"; module = \"m\"; socket = \"127.0.0.1:4000\";\n"
+		   "  socket_group = \"www-data\"; } );\n",
+		   "test.conf:2: app \"a\": socket_group applies only to unix: sockets; a TCP "
+		   "port has no group");
+	expect_one("listeners = ( { http = \"127.0.0.1:8080\"; } );\n"
+		   "apps = ( { name = \"a\"; module = \"m\";\n"
+		   "  socket_group = \"www-data\"; } );\n",
+		   "test.conf:3: app \"a\": socket_group needs a socket");
+	expect_one("listeners = ( { scgi = \"127.0.0.1:4000\";\n"
+		   "  socket_group = \"www-data\"; } );\n" APP,
+		   "test.conf:2: listener: socket_group applies only to unix: sockets; a TCP "
+		   "port has no group");
 }
 
 /* ---- listeners ------------------------------------------------------------- */
@@ -862,6 +940,73 @@ static void test_resolve_allow_names(void)
 		  "test.conf:2: allow_uids: unknown user \"no-such-user-xyz\"");
 }
 
+#define APP_GROUP(g) "apps = ( { name = \"a\"; module = \"m\"; socket = \"unix:/tmp/a.sock\";\n" \
+		     "  socket_group = " g "; } );\n"
+
+static void test_resolve_socket_group(void)
+{
+	const struct group *g0 = getgrgid(0);
+	CHECK(g0 != NULL);
+	char text[512];
+	snprintf(text, sizeof text, APP_GROUP("\"%s\""), g0 != NULL ? g0->gr_name : "root");
+	CHECK(resolve(text, 0) == 0);
+	CHECK(cfg.apps[0].socket_gid == 0);
+	CHECK(resolve(APP_GROUP("4242"), 0) == 0); /* root may use any gid */
+	CHECK(cfg.apps[0].socket_gid == 4242);
+	CHECK(resolve(APP, 0) == 0);
+	CHECK(cfg.apps[0].socket_gid == (gid_t)-1);
+	CHECK(resolve(APP_GROUP("\"no-such-group-xyz\""), 0) == -1);
+	CHECK_STR(diags.n == 1 ? diags.msg[0] : NULL,
+		  "test.conf:1: app \"a\": socket_group: unknown group \"no-such-group-xyz\"");
+	CHECK(resolve("\nlisteners = ( { scgi = \"unix:/tmp/s.sock\"; "
+		      "socket_group = \"no-such-group-xyz\"; } );\n" APP, 0) == -1);
+	CHECK_STR(diags.n == 1 ? diags.msg[0] : NULL,
+		  "test.conf:2: listener: socket_group: unknown group \"no-such-group-xyz\"");
+	CHECK(resolve("listeners = ( { scgi = \"unix:/tmp/s.sock\"; socket_group = 7; } );\n"
+		      APP, 0) == 0);
+	CHECK(cfg.listeners[0].socket_gid == 7);
+}
+
+/* A group this process is not in (the gateway could not chown to it). */
+static const struct group *foreign_group(void)
+{
+	gid_t own[256];
+	int n = getgroups(256, own);
+	const struct group *g;
+	setgrent();
+	while ((g = getgrent()) != NULL) {
+		bool mine = g->gr_gid == getegid();
+		for (int i = 0; i < n && !mine; i++)
+			mine = own[i] == g->gr_gid;
+		if (!mine && strlen(g->gr_name) < SG_NAME_MAX)
+			break;
+	}
+	endgrent();
+	return g;
+}
+
+static void test_resolve_socket_group_not_root(void)
+{
+	uid_t self = 65534; /* as if the gateway ran as nobody */
+	char text[512], want[256], name[SG_NAME_MAX];
+	snprintf(text, sizeof text, APP_GROUP("%u"), (unsigned)getegid());
+	CHECK(resolve(text, self) == 0);
+	CHECK(cfg.apps[0].socket_gid == getegid());
+	const struct group *g = foreign_group();
+	if (g == NULL) {
+		printf("  (skipped: this process is in every group)\n");
+		return;
+	}
+	snprintf(name, sizeof name, "%s", g->gr_name);
+	snprintf(text, sizeof text, APP_GROUP("\"%s\""), name);
+	CHECK(resolve(text, self) == -1);
+	snprintf(want, sizeof want, "test.conf:1: app \"a\": socket_group: group %s: only root "
+		 "can give a socket to a group it is not in", name);
+	CHECK_STR(diags.n == 1 ? diags.msg[0] : NULL, want);
+	CHECK(cfg.apps[0].socket_gid == (gid_t)-1);
+	CHECK(resolve(text, 0) == 0); /* root may */
+}
+
 static void test_resolve_command_line(void)
 {
 	reset();
@@ -905,6 +1050,25 @@ static void test_module_spec(void)
 	CHECK_STR(err.msg, "module \"a/b.py:x.y\": callable \"x.y\" is not a Python identifier");
 }
 
+static void test_check_group(void)
+{
+	struct sg_error err;
+	CHECK(sg_config_check_group("www-data", &err) == 0);
+	CHECK(sg_config_check_group("Domain Users", &err) == -1);
+	CHECK(sg_config_check_group("0", &err) == 0);
+	CHECK(sg_config_check_group("4294967294", &err) == 0);
+	CHECK(sg_config_check_group("4294967295", &err) == -1);
+	CHECK_STR(err.msg, "gid 4294967295 must be 0-4294967294");
+	CHECK(sg_config_check_group("99999999999999999999999", &err) == -1);
+	CHECK(sg_config_check_group("12ab", &err) == 0); /* a name */
+	CHECK(sg_config_check_group("-1", &err) == -1);
+	CHECK(sg_config_check_group("a/b", &err) == -1);
+	CHECK(sg_config_check_group("a,b", &err) == -1);
+	CHECK(sg_config_check_group("a\tb", &err) == -1);
+	CHECK(sg_config_check_group("", &err) == -1);
+	CHECK_STR(err.msg, "\"\" is not a group name or gid");
+}
+
 static void test_parse_mode(void)
 {
 	int mode = -1;
@@ -940,6 +1104,9 @@ int main(void)
 	RUN(test_socket_mode_forms);
 	RUN(test_socket_mode_bad);
 	RUN(test_socket_mode_needs_unix_socket);
+	RUN(test_socket_group);
+	RUN(test_socket_group_bad);
+	RUN(test_socket_group_needs_unix_socket);
 	RUN(test_listener_defaults);
 	RUN(test_listener_bad);
 	RUN(test_allow_uids);
@@ -965,8 +1132,11 @@ int main(void)
 	RUN(test_resolve_root);
 	RUN(test_resolve_self);
 	RUN(test_resolve_allow_names);
+	RUN(test_resolve_socket_group);
+	RUN(test_resolve_socket_group_not_root);
 	RUN(test_resolve_command_line);
 	RUN(test_module_spec);
+	RUN(test_check_group);
 	RUN(test_parse_mode);
 	reset();
 	char cmd[128];
