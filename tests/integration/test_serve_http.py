@@ -228,6 +228,33 @@ def test_unix_http_allow_uid_lets_peer_in_P4(sandgate, apps, workdir, test_users
     assert not served(request_as("sg-alice", str(sock)))
 
 
+# ---- SCGI socket modes (S8)
+
+def test_scgi_socket_default_mode_0660_S8(sandgate, apps, workdir):
+    """S8: the app's SCGI socket is created 0660 by default."""
+    sock = workdir / "app.sock"
+    sandgate("--scgi", "unix:%s" % sock, apps / "hello.py")
+    assert stat.S_IMODE(os.stat(sock).st_mode) == 0o660
+
+
+def test_socket_mode_option_S8(sandgate, apps, workdir):
+    """--socket-mode sets the mode of every Unix socket the command creates."""
+    direct, routed = workdir / "app.sock", workdir / "routed.sock"
+    sandgate("--scgi", "unix:%s" % direct, "--scgi", "unix:%s" % routed,
+             "--socket-mode", "0640", apps / "hello.py")
+    assert stat.S_IMODE(os.stat(direct).st_mode) == 0o640
+    assert stat.S_IMODE(os.stat(routed).st_mode) == 0o640
+
+
+def test_world_writable_scgi_socket_refused_S8(apps, workdir):
+    """S8: a mode that lets any local user write an SCGI socket (and forge
+    REMOTE_USER) is refused at start-up."""
+    out = run_sandgate("serve", "--scgi", "unix:%s/app.sock" % workdir,
+                       "--socket-mode", "0666", apps / "hello.py")
+    assert out.returncode != 0
+    assert "0666" in out.stderr or "mode" in out.stderr.lower()
+
+
 # ---- who the app runs as
 
 @needs_root
