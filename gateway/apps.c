@@ -52,7 +52,7 @@ static struct sg_app *app_open(struct sg_gateway *gw, const struct sg_app_conf *
 		app->sock_fd = reuse_socket_of->sock_fd;
 		reuse_socket_of->sock_fd = -1;
 	} else if (conf->has_socket) {
-		app->sock_fd = sg_listen_open(&conf->socket, conf->socket_mode, (gid_t)-1, err);
+		app->sock_fd = sg_listen_open(&conf->socket, conf->socket_mode, conf->socket_gid, err);
 		if (app->sock_fd < 0) {
 			sg_error_prefix(err, "app %s", conf->name);
 			goto fail;

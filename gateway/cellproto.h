@@ -65,7 +65,8 @@ enum sg_proto {
 #define SG_DISPATCH_MAGIC 0x53474431u /* "SGD1" */
 
 /* Followed in the same message by env_len bytes of env block (see envblock.h)
- * and body_len bytes of request body the gateway already read past the head.
+ * and body_len bytes of request body read past the head (the gateway reads
+ * only the head, so it sends 0; the worker accepts a prefix all the same).
  * Exactly one descriptor, the client socket, rides along as SCM_RIGHTS. */
 struct sg_dispatch {
 	uint32_t magic;

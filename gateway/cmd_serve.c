@@ -65,7 +65,7 @@ static int open_listeners(struct sg_gateway *gw, struct sg_error *err)
 		l->conf = gw->cfg.listeners[i];
 		l->gw = gw;
 		l->watch.fn = sg_listener_ready;
-		l->watch.fd = sg_listen_open(&l->conf.addr, l->conf.socket_mode, (gid_t)-1, err);
+		l->watch.fd = sg_listen_open(&l->conf.addr, l->conf.socket_mode, l->conf.socket_gid, err);
 		if (l->watch.fd < 0)
 			return -1;
 		gw->n_listeners++;

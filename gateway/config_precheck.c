@@ -47,7 +47,7 @@ static const char *scan_number(struct parse_ctx *c, const char *p, int line)
 		value = value > ((unsigned long long)INT_MAX + 1) ? value : value * base + digit;
 	}
 	if (!hex && (*p == '.' || *p == 'e' || *p == 'E')) {
-		while (isdigit((unsigned char)*p) || strchr(".eE+-", *p) != NULL)
+		while (*p != '\0' && (isdigit((unsigned char)*p) || strchr(".eE+-", *p) != NULL))
 			p++;
 		return p; /* a float */
 	}
@@ -93,7 +93,7 @@ void cfg_precheck_text(struct parse_ctx *c, const char *p)
 						"in one file");
 			p += 8;
 		} else if (isalpha((unsigned char)*p) || *p == '_' || *p == '*') {
-			while (isalnum((unsigned char)*p) || strchr("_*-", *p) != NULL)
+			while (*p != '\0' && (isalnum((unsigned char)*p) || strchr("_*-", *p) != NULL))
 				p++;
 		} else if (isdigit((unsigned char)*p))
 			p = scan_number(c, p, line);

@@ -1,7 +1,12 @@
 /* Routed connections: accept on a shared listener (HTTP or SCGI), check
  * the peer of a Unix-socket HTTP listener (SO_PEERCRED, P4), read the
  * request head with a size cap and a deadline, parse it, pick the app and
- * hand the connection to its cell. */
+ * hand the connection to its cell.
+ *
+ * The head is read with MSG_PEEK and only the bytes of the head itself are
+ * consumed once it parses, so no body byte ever enters the gateway: the
+ * worker reads the whole body from the socket. The socket is watched
+ * edge-triggered, since peeked data stays readable. */
 #include "gateway.h"
 
 #include <arpa/inet.h>
@@ -22,8 +27,6 @@
 
 #define MAX_CONNS 1024
 #define HEAD_TIMEOUT_MAX_MS 60000
-/* Body bytes that may arrive with the head and ride along to the worker. */
-#define BODY_PREFIX_MAX 16384
 
 struct sg_conn {
 	struct sg_watch watch;
@@ -65,10 +68,21 @@ static void conn_close(struct sg_conn *c, int status)
 	free(c);
 }
 
-/* The connection leaves the gateway's hands: the fd goes to a cell. */
+/* The connection leaves the gateway's hands: the head is consumed from the
+ * socket (it was only peeked) and the fd goes to a cell. */
 static void conn_hand_over(struct sg_conn *c, const char *env, size_t env_len, size_t consumed)
 {
 	struct sg_gateway *gw = c->gw;
+	char scratch[4096];
+	for (size_t left = consumed; left > 0;) {
+		ssize_t n = recv(c->watch.fd, scratch, left < sizeof scratch ? left : sizeof scratch,
+				 MSG_DONTWAIT);
+		if (n <= 0) {
+			conn_close(c, 0);
+			return;
+		}
+		left -= (size_t)n;
+	}
 	const char *host = NULL, *uri;
 	size_t host_len = 0, uri_len = 0;
 	host = sg_envblock_get(env, env_len, "HTTP_HOST", &host_len);
@@ -82,7 +96,7 @@ static void conn_hand_over(struct sg_conn *c, const char *env, size_t env_len, s
 	}
 	int fd = c->watch.fd;
 	conn_unlink(c);
-	sg_dispatch(app, fd, conn_proto(c), env, env_len, c->buf + consumed, c->len - consumed);
+	sg_dispatch(app, fd, conn_proto(c), env, env_len);
 	free(c->buf);
 	free(c);
 }
@@ -108,8 +122,11 @@ static void conn_try_http(struct sg_conn *c)
 	struct sg_error err;
 	enum sg_http_status rc = sg_http_head_parse(c->buf, c->len, SG_HTTP_MAX_HEAD, &info, &env,
 						    &head, &status, &err);
-	if (rc == SG_HTTP_PARTIAL)
+	if (rc == SG_HTTP_PARTIAL) {
+		if (c->len == c->cap)
+			conn_close(c, 431);
 		return;
+	}
 	if (rc == SG_HTTP_INVALID) {
 		sg_info("HTTP %d from %s: %s", status, c->l->conf.addr.text, err.msg);
 		conn_close(c, status);
@@ -123,8 +140,11 @@ static void conn_try_scgi(struct sg_conn *c)
 	struct sg_scgi_head head;
 	struct sg_error err;
 	enum sg_scgi_status rc = sg_scgi_parse(c->buf, c->len, SG_SCGI_DEFAULT_MAX_HEAD, &head, &err);
-	if (rc == SG_SCGI_PARTIAL)
+	if (rc == SG_SCGI_PARTIAL) {
+		if (c->len == c->cap)
+			conn_close(c, 0); /* cannot happen below the S4 cap; bounded anyway */
 		return;
+	}
 	if (rc == SG_SCGI_INVALID) {
 		/* S1: a malformed netstring gets no answer, only a close. */
 		sg_info("SCGI request refused on %s: %s", c->l->conf.addr.text, err.msg);
@@ -137,19 +157,16 @@ static void conn_try_scgi(struct sg_conn *c)
 static void conn_readable(struct sg_watch *w, uint32_t events)
 {
 	struct sg_conn *c = sg_container_of(w, struct sg_conn, watch);
-	(void)events;
-	if (c->len == c->cap) {
-		conn_close(c, conn_proto(c) == SG_PROTO_HTTP ? 431 : 0);
-		return;
-	}
-	ssize_t n = recv(w->fd, c->buf + c->len, c->cap - c->len, MSG_DONTWAIT);
+	ssize_t n = recv(w->fd, c->buf, c->cap, MSG_PEEK | MSG_DONTWAIT);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
-	if (n <= 0) {
-		conn_close(c, 0);
+	if (n <= 0 || (size_t)n == c->len) {
+		/* EOF, an error, or EPOLLHUP with nothing new: the client gave up. */
+		if (n <= 0 || (events & (EPOLLHUP | EPOLLRDHUP)))
+			conn_close(c, 0);
 		return;
 	}
-	c->len += (size_t)n;
+	c->len = (size_t)n;
 	if (conn_proto(c) == SG_PROTO_HTTP)
 		conn_try_http(c);
 	else
@@ -199,8 +216,8 @@ static uint64_t head_timeout_ms(const struct sg_gateway *gw)
 static void conn_open(struct sg_listener *l, int fd, const struct sockaddr_storage *ss)
 {
 	struct sg_gateway *gw = l->gw;
-	size_t cap = (l->conf.kind == SG_LISTEN_HTTP ? SG_HTTP_MAX_HEAD : SG_SCGI_DEFAULT_MAX_HEAD + 16) +
-		     BODY_PREFIX_MAX;
+	/* The head and nothing more: the netstring's digits, ':' and ',' besides. */
+	size_t cap = l->conf.kind == SG_LISTEN_HTTP ? SG_HTTP_MAX_HEAD : SG_SCGI_DEFAULT_MAX_HEAD + 16;
 	struct sg_conn *c = calloc(1, sizeof *c);
 	char *buf = malloc(cap);
 	struct sg_error err;
@@ -214,7 +231,7 @@ static void conn_open(struct sg_listener *l, int fd, const struct sockaddr_stora
 			       .cap = cap, .buf = buf,
 			       .deadline_ms = sg_now_ms() + head_timeout_ms(gw) };
 	remote_of(c, ss);
-	if (sg_loop_add(&gw->loop, &c->watch, EPOLLIN, &err) < 0) {
+	if (sg_loop_add(&gw->loop, &c->watch, EPOLLIN | EPOLLRDHUP | EPOLLET, &err) < 0) {
 		sg_warn("%s", err.msg);
 		close(fd);
 		free(buf);

@@ -71,20 +71,18 @@ void sg_dispatch_readable(struct sg_watch *w, uint32_t events)
 	}
 }
 
-static int send_to_cell(struct sg_cell *c, int fd, const struct sg_dispatch *d, const char *env,
-			const char *body)
+static int send_to_cell(struct sg_cell *c, int fd, const struct sg_dispatch *d, const char *env)
 {
-	struct iovec iov[3] = {
+	struct iovec iov[2] = {
 		{ .iov_base = (void *)d, .iov_len = sizeof *d },
 		{ .iov_base = (void *)env, .iov_len = d->env_len },
-		{ .iov_base = (void *)body, .iov_len = d->body_len },
 	};
 	union {
 		struct cmsghdr align;
 		char buf[CMSG_SPACE(sizeof(int))];
 	} ctl;
 	memset(&ctl, 0, sizeof ctl);
-	struct msghdr msg = { .msg_iov = iov, .msg_iovlen = 3, .msg_control = ctl.buf,
+	struct msghdr msg = { .msg_iov = iov, .msg_iovlen = 2, .msg_control = ctl.buf,
 			      .msg_controllen = sizeof ctl.buf };
 	struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
 	cm->cmsg_level = SOL_SOCKET;
@@ -99,7 +97,7 @@ static int send_to_cell(struct sg_cell *c, int fd, const struct sg_dispatch *d, 
 }
 
 void sg_dispatch(struct sg_app *app, int fd, enum sg_proto proto, const char *env,
-		 size_t env_len, const char *body, size_t body_len)
+		 size_t env_len)
 {
 	struct sg_cell *c = app->cell;
 	const char *why = NULL;
@@ -107,13 +105,13 @@ void sg_dispatch(struct sg_app *app, int fd, enum sg_proto proto, const char *en
 		why = "no cell is serving it";
 	else if (c->n_pending >= c->cap_pending)
 		why = "its queue is full";
-	else if (env_len + body_len > SG_DISPATCH_MAX - sizeof(struct sg_dispatch))
+	else if (env_len > SG_DISPATCH_MAX - sizeof(struct sg_dispatch))
 		why = "the request head is too large";
 	if (why == NULL) {
 		struct sg_dispatch d = { .magic = SG_DISPATCH_MAGIC, .proto = (uint32_t)proto,
 					 .request_id = ++app->gw->next_request_id,
-					 .env_len = (uint32_t)env_len, .body_len = (uint32_t)body_len };
-		if (send_to_cell(c, fd, &d, env, body) == 0) {
+					 .env_len = (uint32_t)env_len, .body_len = 0 };
+		if (send_to_cell(c, fd, &d, env) == 0) {
 			c->pending[c->n_pending++] = (struct sg_pending){ d.request_id, fd, proto };
 			return;
 		}

@@ -65,7 +65,7 @@ void sg_app_ensure_cell(struct sg_app *app, uint64_t now);
  * client gets a gateway reply (503) and fd is closed; either way the
  * caller no longer owns fd. */
 void sg_dispatch(struct sg_app *app, int fd, enum sg_proto proto, const char *env,
-		 size_t env_len, const char *body, size_t body_len);
+		 size_t env_len);
 
 /* conn.c */
 void sg_listener_ready(struct sg_watch *w, uint32_t events);

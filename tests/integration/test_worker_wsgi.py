@@ -140,8 +140,19 @@ def test_w3_content_headers_and_httpoxy_dropped(app):
         assert key not in report, key  # W3, C4 (httpoxy)
 
 
-def test_w3_forged_script_name_and_path_info_replaced(app):
-    report = env_of(app, extra=[("SCRIPT_NAME", "/forged"), ("PATH_INFO", "/forged")])
+def test_w3_a3_front_end_script_name_is_the_path(app):
+    """A front end that sends SCRIPT_NAME (+ PATH_INFO), as Apache does, names
+    the path being served (after an internal redirect REQUEST_URI is still
+    the client's original); SCRIPT_NAME in environ is the mount prefix (W3)."""
+    report = env_of(app, "/original", extra=[("SCRIPT_NAME", "/v"), ("PATH_INFO", "/env")])
+    assert report["SCRIPT_NAME"] == ""
+    assert report["PATH_INFO"] == "/v/env"
+    assert report["REQUEST_URI"] == "/original"
+
+
+def test_w3_without_script_name_request_uri_is_the_path(app):
+    """nginx sends no SCRIPT_NAME: the path comes from REQUEST_URI (F1)."""
+    report = env_of(app, "/v/env", extra=[("PATH_INFO", "/forged")])
     assert report["SCRIPT_NAME"] == ""
     assert report["PATH_INFO"] == "/v/env"
 
@@ -599,7 +610,8 @@ def test_timeout_504_and_python_stack(make_worker):
     result = {}
     t = threading.Thread(target=lambda: result.update(r=w.send_scgi("/?seconds=60")))
     t.start()
-    slot = w.wait_slots(lambda ss: ss[0]["state"] == SLOT_BUSY)[0]
+    # The slot turns busy at accept and names the request once its head is read.
+    slot = w.wait_slots(lambda ss: ss[0]["state"] == SLOT_BUSY and ss[0]["request"])[0]
     assert slot["request"] == "GET /?seconds=60"
     w.wait_log("slow_app: sleeping 60 s")  # so the stack dump has the app's frames
     w.send_ctl(CTL_TIMEOUT, 0, slot["pid"])

@@ -1082,8 +1082,23 @@ static void test_parse_mode(void)
 	CHECK(sg_config_parse_mode("66 ", &mode, &err) == -1);
 }
 
+/* Found by fuzz_config: a text ending in an identifier or a number made the
+ * pre-scan read past the terminating NUL (strchr finds the NUL itself).
+ * Exact-size heap copies let ASan (make asan-check) see any over-read. */
+static void test_text_ending_in_a_word_or_number(void)
+{
+	const char *texts[] = { "apps = ( ); x", "apps = ( ); 12", "x = 1.5e" };
+	for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++) {
+		char *copy = strdup(texts[i]);
+		reset();
+		CHECK(sg_config_parse_at(copy, "test.conf", "/etc/sg", &cfg, &diags) == -1);
+		free(copy);
+	}
+}
+
 int main(void)
 {
+	RUN(test_text_ending_in_a_word_or_number);
 	sg_log_init("test", SG_LOG_ERROR); /* keep "runs as nobody" out of the output */
 	snprintf(tmpdir, sizeof tmpdir, "/tmp/sg-test-config-XXXXXX");
 	if (mkdtemp(tmpdir) == NULL) {
