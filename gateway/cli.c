@@ -1,7 +1,7 @@
 /* `sandgate serve [options] APP`: the command-line shorthand that needs no
  * configuration file. It builds the same struct sg_config a file would
  * (source "command line", one app, lines 0), or hands back the -c FILE for
- * the caller to load. Options are documented in docs/serve-options.md and
+ * the caller to load. Options are documented in README.md ("sandgate serve options") and
  * by sg_cli_serve_usage.
  *
  * --scgi is the one option with two meanings: the first --scgi is the

@@ -9,7 +9,7 @@
  * config_internal.h lists the others.
  *
  * The settings, their types, defaults and ranges are documented in
- * docs/configuration.md and examples/sandgate.conf. */
+ * README.md ("Configuration file") and examples/sandgate.conf. */
 #include "config_internal.h"
 
 #include <errno.h>

@@ -1,4 +1,4 @@
-"""`sandgate check -c FILE` (docs/configuration.md): "FILE: ok" and exit 0
+"""`sandgate check -c FILE` (README.md ("Configuration file")): "FILE: ok" and exit 0
 for a good file; one "FILE:LINE: message" line on stderr per problem,
 "FILE: N problems" on stdout and exit 1 for a bad one."""
 import re
