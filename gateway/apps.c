@@ -24,6 +24,7 @@ static int open_log(const char *path, const struct sg_app_conf *c, struct sg_err
 
 void sg_app_release(struct sg_app *app)
 {
+	sg_app_socket_unwatch(app);
 	if (app->sock_fd >= 0) {
 		close(app->sock_fd);
 		sg_listen_unlink(&app->conf.socket);
@@ -49,6 +50,7 @@ static struct sg_app *app_open(struct sg_gateway *gw, const struct sg_app_conf *
 		goto fail;
 	if (reuse_socket_of != NULL) {
 		/* Same address across a reload: the socket (and its backlog) stays. */
+		sg_app_socket_unwatch(reuse_socket_of);
 		app->sock_fd = reuse_socket_of->sock_fd;
 		reuse_socket_of->sock_fd = -1;
 	} else if (conf->has_socket) {

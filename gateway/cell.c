@@ -424,6 +424,8 @@ void sg_cells_tick(struct sg_gateway *gw, uint64_t now)
 		}
 		cell_check_timeouts(c, now);
 	}
-	for (int i = 0; i < gw->n_apps; i++)
+	for (int i = 0; i < gw->n_apps; i++) {
 		sg_app_ensure_cell(gw->apps[i], now);
+		sg_app_socket_tick(gw->apps[i]);
+	}
 }

@@ -25,6 +25,8 @@ struct sg_app {
 	int failures;         /* consecutive failed starts, for the backoff */
 	uint64_t retry_at_ms; /* when to try starting again, 0 = not scheduled */
 	bool removed;         /* gone from the config; freed once its cells are */
+	struct sg_watch sock_watch; /* the gateway answers 503 on sock_fd while */
+	bool sock_watched;          /* the app has no cell (failed import, backoff) */
 };
 
 struct sg_listener {
@@ -81,5 +83,10 @@ int sg_apps_open(struct sg_gateway *gw, struct sg_error *err);
 int sg_apps_reload(struct sg_gateway *gw, struct sg_config *fresh, struct sg_error *err);
 void sg_app_release(struct sg_app *app);
 void sg_apps_reap_removed(struct sg_gateway *gw);
+
+/* app_socket.c: while an app has no cell, nothing accepts on its own
+ * socket, so the gateway does, and answers 503 (design §2). */
+void sg_app_socket_tick(struct sg_app *app);
+void sg_app_socket_unwatch(struct sg_app *app);
 
 #endif
