@@ -610,12 +610,14 @@ class ServerProcess:
             pass
 
 
-def grant_web_server(addr):
-    """Lets the front end's workers (www-data when we are root) connect to a
-    sandgate Unix socket the way an admin would: the socket's group becomes
-    www-data; its mode (0660 by default for SCGI) stays. TCP: nothing to do."""
-    if IS_ROOT and addr.startswith("unix:"):
-        os.chown(addr[len("unix:"):], -1, gid_of(WEB_USER))
+def web_server_group_args(*addrs):
+    """sandgate options that let the front end's workers (www-data when we are
+    root) connect to the Unix sockets among addrs, as an admin would:
+    --socket-group www-data, the mode staying 0660. Nothing for TCP only,
+    nor as a normal user (then the front end runs as us)."""
+    if IS_ROOT and any(a.startswith("unix:") for a in addrs):
+        return ["--socket-group", WEB_USER]
+    return []
 
 
 def server_dir(workdir, name):

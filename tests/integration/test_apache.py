@@ -4,7 +4,7 @@
 Apps are mounted with --prefix /app behind `ProxyPass "/app/"` (F1, A3)."""
 import pytest
 
-from conftest import apache_scgi_proxy, free_port, grant_web_server
+from conftest import apache_scgi_proxy, free_port, web_server_group_args
 
 PREFIX = "/app"
 
@@ -22,9 +22,8 @@ def start_behind_apache(sandgate, apache, workdir, transport, app_args, extra_ar
         addr = "unix:%s/app.sock" % workdir
     else:
         addr = "127.0.0.1:%d" % free_port()
-    sg = sandgate("--scgi", addr, "--prefix", PREFIX, *extra_args, *app_args,
-                  ready_path=ready_path)
-    grant_web_server(addr)
+    sg = sandgate("--scgi", addr, "--prefix", PREFIX, *web_server_group_args(addr),
+                  *extra_args, *app_args, ready_path=ready_path)
     httpd = apache(apache_scgi_proxy(PREFIX + "/", addr))
     return sg, httpd
 

@@ -10,21 +10,25 @@ import socket
 
 import pytest
 
-from conftest import (connect, free_port, grant_web_server, http_request,
+from conftest import (connect, free_port, http_request,
                       nginx_scgi_location, parse_cgi_response, parse_http_response,
-                      raw_exchange, recv_all, scgi_env, scgi_head, scgi_request, wait_until)
+                      raw_exchange, recv_all, scgi_env, scgi_head, scgi_request, wait_until,
+                      web_server_group_args)
 
 CLOSE_TIMEOUT = 20.0   # a bad request must be closed (or answered) within this
 
 
-def start_gateway(sandgate, workdir, app, *extra):
+def start_gateway(sandgate, workdir, app, *extra, for_web_server=False):
     """sandgate serving app on a direct Unix SCGI socket, a routed TCP SCGI
-    listener and a TCP HTTP listener; returns (sg, {name: address})."""
+    listener and a TCP HTTP listener; returns (sg, {name: address}).
+    for_web_server: let a front end's workers use the Unix socket too."""
     targets = {
         "direct": "unix:%s/app.sock" % workdir,
         "routed": "127.0.0.1:%d" % free_port(),
         "http": "127.0.0.1:%d" % free_port(),
     }
+    if for_web_server:
+        extra = tuple(web_server_group_args(targets["direct"])) + extra
     sg = sandgate("--scgi", targets["direct"], "--scgi", targets["routed"],
                   "--http", targets["http"], *extra, app)
     return sg, targets
@@ -285,8 +289,8 @@ def test_worker_killed_mid_request_502(sandgate, workdir, apps):
 def test_worker_killed_on_direct_path_502_via_nginx(sandgate, nginx, workdir, apps):
     """Direct path: the worker owns the connection; when it dies nginx sees the
     upstream close early and answers 502 (N8); the next request is served."""
-    sg, targets = start_gateway(sandgate, workdir, apps / "crash_app.py")
-    grant_web_server(targets["direct"])
+    sg, targets = start_gateway(sandgate, workdir, apps / "crash_app.py",
+                                for_web_server=True)
     ng = nginx(nginx_scgi_location("/", targets["direct"]))
     assert ng.get("/crash").status == 502
     assert ng.get("/").status == 200

@@ -4,7 +4,7 @@ responses, W7; SCRIPT_NAME from the mount prefix, F1)."""
 import os
 import subprocess
 
-from conftest import IS_ROOT, grant_web_server, nginx_scgi_location
+from conftest import IS_ROOT, nginx_scgi_location, web_server_group_args
 
 PREFIX = "/repo"
 APP_USER = "nobody"   # the app's user when the suite runs as root
@@ -49,8 +49,7 @@ def test_hg_clone_and_push_through_nginx(sandgate, nginx, workdir, apps):
     repository then holds the pushed changeset."""
     repo = make_served_repo(workdir, apps)
     sock = "unix:%s/hg.sock" % workdir
-    sandgate("--scgi", sock, "--prefix", PREFIX, apps / "hg_app.py")
-    grant_web_server(sock)
+    sandgate("--scgi", sock, "--prefix", PREFIX, *web_server_group_args(sock), apps / "hg_app.py")
     ng = nginx(nginx_scgi_location(PREFIX + "/", sock))
     url = "%s%s/" % (ng.url, PREFIX)
 
@@ -77,8 +76,7 @@ def test_hg_clone_sees_new_changesets_after_push(sandgate, nginx, workdir, apps)
     the repository fresh per request)."""
     make_served_repo(workdir, apps)
     sock = "unix:%s/hg.sock" % workdir
-    sandgate("--scgi", sock, "--prefix", PREFIX, apps / "hg_app.py")
-    grant_web_server(sock)
+    sandgate("--scgi", sock, "--prefix", PREFIX, *web_server_group_args(sock), apps / "hg_app.py")
     ng = nginx(nginx_scgi_location(PREFIX + "/", sock))
     url = "%s%s/" % (ng.url, PREFIX)
     first = workdir / "first"

@@ -9,7 +9,8 @@ import urllib.parse
 
 import pytest
 
-from conftest import free_port, grant_web_server, nginx_scgi_location, raw_exchange, parse_http_response
+from conftest import (free_port, nginx_scgi_location, parse_http_response, raw_exchange,
+                      web_server_group_args)
 
 PREFIX = "/app"
 
@@ -21,8 +22,7 @@ def start_behind_nginx(sandgate, nginx, workdir, path, app_args, extra_args=(),
     direct = "unix:%s/app.sock" % workdir
     routed = "127.0.0.1:%d" % free_port()
     sg = sandgate("--scgi", direct, "--scgi", routed, "--prefix", PREFIX,
-                  *extra_args, *app_args, ready_path=ready_path)
-    grant_web_server(direct)
+                  *web_server_group_args(direct), *extra_args, *app_args, ready_path=ready_path)
     addr = direct if path == "direct" else routed
     ng = nginx(nginx_scgi_location(PREFIX + "/", addr, location_extra))
     return sg, ng

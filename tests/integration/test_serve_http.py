@@ -246,6 +246,16 @@ def test_socket_mode_option_S8(sandgate, apps, workdir):
     assert stat.S_IMODE(os.stat(routed).st_mode) == 0o640
 
 
+@needs_root
+def test_socket_group_option_S8(sandgate, apps, workdir):
+    """--socket-group www-data gives the sockets to the front end's group
+    (mode stays 0660), the way nginx/Apache workers get in."""
+    sock = workdir / "app.sock"
+    sandgate("--scgi", "unix:%s" % sock, "--socket-group", "www-data", apps / "hello.py")
+    assert os.stat(sock).st_gid == gid_of("www-data")
+    assert stat.S_IMODE(os.stat(sock).st_mode) == 0o660
+
+
 def test_world_writable_scgi_socket_refused_S8(apps, workdir):
     """S8: a mode that lets any local user write an SCGI socket (and forge
     REMOTE_USER) is refused at start-up."""
