@@ -196,7 +196,8 @@ int sg_cell_start(struct sg_app *app, struct sg_error *err)
 		return -1;
 	int ctl[2] = { -1, -1 }, disp[2] = { -1, -1 }, sb_fd = -1;
 	int rc = -1;
-	c->sb = scoreboard_create((uint32_t)app->conf.processes, &sb_fd, &c->sb_size, err);
+	c->nslots = (uint32_t)app->conf.processes;
+	c->sb = scoreboard_create(c->nslots, &sb_fd, &c->sb_size, err);
 	if (c->sb == NULL)
 		goto out;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ctl) < 0 ||
@@ -395,7 +396,7 @@ void sg_app_ensure_cell(struct sg_app *app, uint64_t now)
 static void cell_check_timeouts(struct sg_cell *c, uint64_t now)
 {
 	uint64_t limit = (uint64_t)c->app->conf.timeout * 1000;
-	for (uint32_t i = 0; i < c->sb->nslots; i++) {
+	for (uint32_t i = 0; i < c->nslots; i++) {
 		struct sg_slot *s = &c->sb->slot[i];
 		uint64_t started = atomic_load(&s->started_ms);
 		int32_t pid = atomic_load(&s->pid);

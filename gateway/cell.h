@@ -28,8 +28,11 @@ struct sg_cell {
 	struct sg_watch pidw;  /* pidfd: readable when the zygote exits */
 	struct sg_watch ctlw;  /* gateway end of SG_FD_CTL */
 	struct sg_watch dispw; /* gateway end of SG_FD_DISPATCH */
+	/* Shared with the cell, so writable by app code: read it for what the
+	 * workers report, never for sizes (nslots is the gateway's own). */
 	struct sg_scoreboard *sb;
 	size_t sb_size;
+	uint32_t nslots;
 	int32_t *timeout_sent; /* per slot: pid already told to time out */
 	int n_pending;
 	int cap_pending;       /* processes + queue */

@@ -39,7 +39,7 @@ void sg_pending_fail_all(struct sg_cell *c, int status)
 {
 	for (int i = 0; i < c->n_pending; i++) {
 		bool started = false;
-		for (uint32_t s = 0; s < c->sb->nslots; s++)
+		for (uint32_t s = 0; s < c->nslots; s++)
 			if (atomic_load(&c->sb->slot[s].request_id) == c->pending[i].id)
 				started = atomic_load(&c->sb->slot[s].response_started) != 0;
 		if (!started)
