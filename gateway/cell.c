@@ -304,21 +304,11 @@ static void cell_ctl_readable(struct sg_watch *w, uint32_t events)
 {
 	struct sg_cell *c = sg_container_of(w, struct sg_cell, ctlw);
 	struct sg_ctl_msg m;
+	size_t n;
 	(void)events;
-	for (;;) {
-		ssize_t n = recv(w->fd, &m, sizeof m, MSG_DONTWAIT);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			/* EOF: the zygote is going; its pidfd reports the exit. */
-			if (n == 0 || errno != EAGAIN) {
-				sg_loop_del(&c->gw->loop, w);
-				close(w->fd);
-				w->fd = -1;
-			}
-			return;
-		}
-		if ((size_t)n != sizeof m)
+	/* At EOF the zygote is going; its pidfd reports the exit. */
+	while ((n = sg_watch_recv_msg(&c->gw->loop, w, &m, sizeof m)) > 0) {
+		if (n != sizeof m)
 			continue;
 		if (m.type == SG_CTL_READY && c->state == SG_CELL_STARTING)
 			cell_ready(c);

@@ -52,23 +52,12 @@ void sg_pending_fail_all(struct sg_cell *c, int status)
 void sg_dispatch_readable(struct sg_watch *w, uint32_t events)
 {
 	struct sg_cell *c = sg_container_of(w, struct sg_cell, dispw);
+	struct sg_done done;
+	size_t n;
 	(void)events;
-	for (;;) {
-		struct sg_done done;
-		ssize_t n = recv(w->fd, &done, sizeof done, MSG_DONTWAIT);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			if (n == 0 || errno != EAGAIN) {
-				sg_loop_del(&c->gw->loop, w);
-				close(w->fd);
-				w->fd = -1;
-			}
-			return;
-		}
-		if ((size_t)n == sizeof done)
+	while ((n = sg_watch_recv_msg(&c->gw->loop, w, &done, sizeof done)) > 0)
+		if (n == sizeof done)
 			sg_pending_finish(c, done.request_id, 0);
-	}
 }
 
 static int send_to_cell(struct sg_cell *c, int fd, const struct sg_dispatch *d, const char *env)

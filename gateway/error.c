@@ -5,14 +5,19 @@
 #include <stdio.h>
 #include <string.h>
 
+int sg_failv(struct sg_error *err, const char *fmt, va_list ap)
+{
+	if (err != NULL)
+		vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+	return -1;
+}
+
 int sg_fail(struct sg_error *err, const char *fmt, ...)
 {
-	if (err != NULL) {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(err->msg, sizeof err->msg, fmt, ap);
-		va_end(ap);
-	}
+	va_list ap;
+	va_start(ap, fmt);
+	sg_failv(err, fmt, ap);
+	va_end(ap);
 	return -1;
 }
 

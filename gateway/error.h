@@ -7,6 +7,7 @@
 #ifndef SG_ERROR_H
 #define SG_ERROR_H
 
+#include <stdarg.h>
 #include <stddef.h>
 
 struct sg_error {
@@ -16,6 +17,10 @@ struct sg_error {
 /* Formats the message into err (if non-NULL) and returns -1. */
 int sg_fail(struct sg_error *err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/* sg_fail with a va_list, for functions that wrap it. */
+int sg_failv(struct sg_error *err, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
 
 /* Like sg_fail, appending ": " and strerror(errno); errno is preserved. */
 int sg_fail_errno(struct sg_error *err, const char *fmt, ...)

@@ -24,12 +24,10 @@ static int refuse(int *http_status, int code, struct sg_error *err, const char *
 static int refuse(int *http_status, int code, struct sg_error *err, const char *fmt, ...)
 {
 	*http_status = code;
-	if (err != NULL) {
-		va_list ap;
-		va_start(ap, fmt);
-		vsnprintf(err->msg, sizeof err->msg, fmt, ap);
-		va_end(ap);
-	}
+	va_list ap;
+	va_start(ap, fmt);
+	sg_failv(err, fmt, ap);
+	va_end(ap);
 	return -1;
 }
 

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -54,6 +55,25 @@ int sg_loop_run(struct sg_loop *l, int timeout_ms, void (*tick)(void *), void *a
 		}
 	}
 	return 0;
+}
+
+size_t sg_watch_recv_msg(struct sg_loop *l, struct sg_watch *w, void *buf, size_t cap)
+{
+	for (;;) {
+		if (w->fd < 0)
+			return 0;
+		ssize_t n = recv(w->fd, buf, cap, MSG_DONTWAIT);
+		if (n > 0)
+			return (size_t)n;
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return 0;
+		sg_loop_del(l, w);
+		close(w->fd);
+		w->fd = -1;
+		return 0;
+	}
 }
 
 uint64_t sg_now_ms(void)

@@ -33,6 +33,12 @@ void sg_loop_del(struct sg_loop *l, struct sg_watch *w);
 int sg_loop_run(struct sg_loop *l, int timeout_ms, void (*tick)(void *), void *arg,
 		struct sg_error *err);
 
+/* Receives the next message of a non-blocking SOCK_SEQPACKET watch.
+ * Returns its size, or 0 when there is nothing more now; on EOF or an
+ * error the watch is removed and its descriptor closed (fd = -1), and 0
+ * is returned too. */
+size_t sg_watch_recv_msg(struct sg_loop *l, struct sg_watch *w, void *buf, size_t cap);
+
 /* CLOCK_MONOTONIC in milliseconds: the clock of the scoreboard too. */
 uint64_t sg_now_ms(void);
 
