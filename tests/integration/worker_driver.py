@@ -22,7 +22,7 @@ import threading
 import time
 from pathlib import Path
 
-BUILD_DIR = Path(os.environ.get("SANDGATE_BUILD", "/work/main/build"))
+BUILD_DIR = Path(os.environ.get("SANDGATE_BUILD", Path(__file__).resolve().parents[2] / "build"))
 WORKER = BUILD_DIR / "sandgate-worker"
 APPS = Path(__file__).resolve().parent / "apps"
 IO_TIMEOUT = 30.0
