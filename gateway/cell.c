@@ -161,7 +161,7 @@ static int cell_spawn(struct sg_cell *c, int sb_fd, int ctl_child, int disp_chil
 		.uid = app->conf.uid, .gid = app->conf.gid, .hostname = app->conf.name,
 		.exe_fd = c->gw->worker_exe, .argv = args.argv, .envp = envp,
 		.fds = { -1, log_fd, log_fd, ctl_child, disp_child, sb_fd, app->sock_fd,
-			 app->access_fd },
+			 app->access_fd, -1 },
 	};
 	int pidfd;
 	if (sg_spawn_cell(&sp, &c->pid, &pidfd, err) < 0)

@@ -15,6 +15,9 @@
  *                      (direct path); absent when --listen-fd is not given
  *   7  SG_FD_ACCESS    optional: access log (combined format), with
  *                      --access-log
+ *   8  SG_FD_SECCOMP   optional: the compiled seccomp program (a memfd of
+ *                      struct sock_filter), loaded by the zygote after the
+ *                      app import, with --seccomp
  *
  * Everything else the worker needs comes on its command line; see
  * `sandgate-worker --help` and gateway/worker/args.c.
@@ -31,6 +34,7 @@ enum {
 	SG_FD_SCOREBOARD = 5,
 	SG_FD_LISTEN = 6,
 	SG_FD_ACCESS = 7,
+	SG_FD_SECCOMP = 8,
 };
 
 /* ---- control messages (SG_FD_CTL), fixed size ---- */

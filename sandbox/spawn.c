@@ -6,9 +6,10 @@
  * pipe; a successful exec closes the pipe with nothing written. */
 #include "sandbox/spawn.h"
 
+#include "sandbox/creds.h"
+
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
@@ -85,16 +86,9 @@ static int child_main(void *arg)
 		child_fail(c, "mount /proc for the pid namespace");
 	if (sethostname(sp->hostname, strlen(sp->hostname)) < 0)
 		child_fail(c, "sethostname");
-	/* setgroups is denied in an unprivileged user namespace, where the
-	 * only group is already the user's own. */
-	if (c->as_root && setgroups(0, NULL) < 0)
-		child_fail(c, "setgroups(0)");
-	if (setresgid(sp->gid, sp->gid, sp->gid) < 0)
-		child_fail(c, "setresgid");
-	if (setresuid(sp->uid, sp->uid, sp->uid) < 0)
-		child_fail(c, "setresuid");
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		child_fail(c, "prctl(PR_SET_NO_NEW_PRIVS)");
+	const char *step = sg_creds_drop(sp->uid, sp->gid, c->as_root);
+	if (step != NULL)
+		child_fail(c, step);
 	/* Set after the uid change, which clears it: the cell dies with us. */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
 		child_fail(c, "prctl(PR_SET_PDEATHSIG)");

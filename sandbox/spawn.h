@@ -10,7 +10,7 @@
 
 #include "gateway/error.h"
 
-#define SG_SPAWN_MAX_FDS 8
+#define SG_SPAWN_MAX_FDS 9
 
 struct sg_spawn {
 	uid_t uid;              /* the app's user, never 0 */

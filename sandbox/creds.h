@@ -1,0 +1,16 @@
+/* A cell's credentials: the app's uid and gid, no supplementary groups,
+ * no_new_privs. Runs in the cell's first process, inside its new user
+ * namespace, before the worker is exec'd. */
+#ifndef SG_SANDBOX_CREDS_H
+#define SG_SANDBOX_CREDS_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+/* Returns NULL on success, or the name of the step that failed (errno is
+ * set), for the caller to report. as_root: the gateway runs as root, so
+ * setgroups is allowed (in an unprivileged user namespace it is denied,
+ * and the only group is already the user's own). */
+const char *sg_creds_drop(uid_t uid, gid_t gid, bool as_root);
+
+#endif
