@@ -87,7 +87,7 @@ static void conn_hand_over(struct sg_conn *c, const char *env, size_t env_len, s
 	size_t host_len = 0, uri_len = 0;
 	host = sg_envblock_get(env, env_len, "HTTP_HOST", &host_len);
 	uri = sg_envblock_get(env, env_len, "REQUEST_URI", &uri_len);
-	struct sg_app *app = uri ? sg_route(gw, host, host_len, uri, uri_len) : NULL;
+	struct sg_app *app = uri ? sg_route(gw, c->l, host, host_len, uri, uri_len) : NULL;
 	if (app == NULL) {
 		sg_info("no app for %.*s%.*s: 404", (int)host_len, host ? host : "", (int)uri_len,
 			uri ? uri : "(no REQUEST_URI)");

@@ -74,9 +74,9 @@ void sg_listener_ready(struct sg_watch *w, uint32_t events);
 void sg_conns_tick(struct sg_gateway *gw, uint64_t now);
 void sg_conns_close_all(struct sg_gateway *gw);
 
-/* route.c */
-struct sg_app *sg_route(struct sg_gateway *gw, const char *host, size_t host_len,
-			const char *uri, size_t uri_len);
+/* route.c: the app for a request that came in on listener l. */
+struct sg_app *sg_route(struct sg_gateway *gw, const struct sg_listener *l, const char *host,
+			size_t host_len, const char *uri, size_t uri_len);
 
 /* apps.c: build, rebuild (reload) and free the runtime apps. */
 int sg_apps_open(struct sg_gateway *gw, struct sg_error *err);

@@ -28,9 +28,10 @@ static bool prefix_matches(const char *prefix, const char *path, size_t path_len
 	return path_len == n || path[n] == '/';
 }
 
-struct sg_app *sg_route(struct sg_gateway *gw, const char *host, size_t host_len,
-			const char *uri, size_t uri_len)
+struct sg_app *sg_route(struct sg_gateway *gw, const struct sg_listener *l, const char *host,
+			size_t host_len, const char *uri, size_t uri_len)
 {
+	(void)l;
 	const char *q = memchr(uri, '?', uri_len);
 	size_t path_len = q ? (size_t)(q - uri) : uri_len;
 	struct sg_app *best = NULL;
