@@ -22,22 +22,64 @@ static int open_log(const char *path, const struct sg_app_conf *c, struct sg_err
 	return fd;
 }
 
-void sg_app_release(struct sg_app *app)
+/* The app stops taking direct-path connections (stop, or a reload that
+ * moved its socket); its cells may still be finishing requests. */
+void sg_app_close_socket(struct sg_app *app)
 {
 	sg_app_socket_unwatch(app);
 	if (app->sock_fd >= 0) {
 		close(app->sock_fd);
 		sg_listen_unlink(&app->conf.socket);
 	}
+	app->sock_fd = -1;
+}
+
+/* Everything the app holds; its cells are gone (or about to be). */
+void sg_app_release(struct sg_app *app)
+{
+	sg_app_close_socket(app);
 	if (app->log_fd >= 0)
 		close(app->log_fd);
 	if (app->access_fd >= 0)
 		close(app->access_fd);
-	app->sock_fd = app->log_fd = app->access_fd = -1;
+	app->log_fd = app->access_fd = -1;
+	if (app->relay != NULL) {
+		sg_log_relay_close(app->relay);
+		sg_loop_defer_free(&app->gw->loop, app->relay);
+		app->relay = NULL;
+	}
 }
 
+/* No log file: a pipe into the gateway's log. On reload the new app takes
+ * the old one's pipe, which its draining cells still write to. */
+static int open_relay(struct sg_app *app, struct sg_app *old, struct sg_error *err)
+{
+	if (old != NULL && old->relay != NULL) {
+		app->relay = old->relay;
+		app->log_fd = old->log_fd;
+		old->relay = NULL;
+		old->log_fd = -1;
+		return 0;
+	}
+	app->relay = calloc(1, sizeof *app->relay);
+	if (app->relay == NULL)
+		return sg_fail(err, "out of memory");
+	if (sg_log_relay_open(app->relay, &app->gw->loop, app->conf.name, &app->log_fd, err) < 0) {
+		free(app->relay);
+		app->relay = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+static bool same_socket(const struct sg_app_conf *a, const struct sg_app_conf *b)
+{
+	return a->has_socket && b->has_socket && strcmp(a->socket.text, b->socket.text) == 0;
+}
+
+/* old: the app of the same name before a reload, or NULL. */
 static struct sg_app *app_open(struct sg_gateway *gw, const struct sg_app_conf *conf,
-			       struct sg_app *reuse_socket_of, struct sg_error *err)
+			       struct sg_app *old, struct sg_error *err)
 {
 	struct sg_app *app = calloc(1, sizeof *app);
 	if (app == NULL)
@@ -48,11 +90,11 @@ static struct sg_app *app_open(struct sg_gateway *gw, const struct sg_app_conf *
 	if ((app->log_fd = open_log(conf->log, conf, err)) == -2 ||
 	    (app->access_fd = open_log(conf->access_log, conf, err)) == -2)
 		goto fail;
-	if (reuse_socket_of != NULL) {
+	if (old != NULL && same_socket(&old->conf, conf)) {
 		/* Same address across a reload: the socket (and its backlog) stays. */
-		sg_app_socket_unwatch(reuse_socket_of);
-		app->sock_fd = reuse_socket_of->sock_fd;
-		reuse_socket_of->sock_fd = -1;
+		sg_app_socket_unwatch(old);
+		app->sock_fd = old->sock_fd;
+		old->sock_fd = -1;
 	} else if (conf->has_socket) {
 		app->sock_fd = sg_listen_open(&conf->socket, conf->socket_mode, conf->socket_gid, err);
 		if (app->sock_fd < 0) {
@@ -60,6 +102,9 @@ static struct sg_app *app_open(struct sg_gateway *gw, const struct sg_app_conf *
 			goto fail;
 		}
 	}
+	/* Last: nothing after it can fail and strand the old app's pipe. */
+	if (app->log_fd == -1 && open_relay(app, old, err) < 0)
+		goto fail;
 	return app;
 fail:
 	if (app->log_fd < -1)
@@ -93,11 +138,6 @@ static struct sg_app *find_app(struct sg_gateway *gw, const char *name)
 	return NULL;
 }
 
-static bool same_socket(const struct sg_app_conf *a, const struct sg_app_conf *b)
-{
-	return a->has_socket && b->has_socket && strcmp(a->socket.text, b->socket.text) == 0;
-}
-
 /* The old app object hands its cells over to the new one. */
 static void adopt_cells(struct sg_app *from, struct sg_app *to)
 {
@@ -120,8 +160,7 @@ int sg_apps_reload(struct sg_gateway *gw, struct sg_config *fresh, struct sg_err
 	int n = 0;
 	for (int i = 0; i < fresh->n_apps; i++) {
 		struct sg_app *old = find_app(gw, fresh->apps[i].name);
-		bool keep = old && same_socket(&old->conf, &fresh->apps[i]);
-		struct sg_app *app = app_open(gw, &fresh->apps[i], keep ? old : NULL, err);
+		struct sg_app *app = app_open(gw, &fresh->apps[i], old, err);
 		if (app == NULL) {
 			for (int j = 0; j < n; j++) {
 				sg_app_release(apps[j]);

@@ -22,6 +22,7 @@
 #define STARTUP_TIMEOUT_MS 60000
 #define BACKOFF_MAX_MS 60000
 #define MAX_ARGS 64
+#define MSGS_PER_WAKEUP 64
 
 static void cell_ctl_readable(struct sg_watch *w, uint32_t events);
 static void cell_exited(struct sg_watch *w, uint32_t events);
@@ -35,11 +36,14 @@ static struct sg_scoreboard *scoreboard_create(uint32_t nslots, int *fd_out, siz
 					      struct sg_error *err)
 {
 	*size = (size_t)sg_scoreboard_size(nslots);
-	int fd = memfd_create("sandgate-scoreboard", MFD_CLOEXEC);
+	int fd = memfd_create("sandgate-scoreboard", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (fd < 0)
 		return sg_fail_errno(err, "memfd_create"), NULL;
-	if (ftruncate(fd, (off_t)*size) < 0) {
-		sg_fail_errno(err, "ftruncate scoreboard");
+	/* App code in the cell can reach this descriptor: sealed, it cannot
+	 * shrink the file under the gateway's mapping (SIGBUS in the gateway). */
+	if (ftruncate(fd, (off_t)*size) < 0 ||
+	    fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0) {
+		sg_fail_errno(err, "sizing and sealing the scoreboard");
 		close(fd);
 		return NULL;
 	}
@@ -143,9 +147,10 @@ static void cell_free(struct sg_cell *c)
 	}
 	if (c->sb != NULL)
 		munmap(c->sb, c->sb_size);
-	free(c->timeout_sent);
-	free(c->pending);
-	free(c);
+	c->sb = NULL;
+	sg_loop_defer_free(l, c->timeout_sent);
+	sg_loop_defer_free(l, c->pending);
+	sg_loop_defer_free(l, c);
 }
 
 static int cell_spawn(struct sg_cell *c, int sb_fd, int ctl_child, int disp_child,
@@ -156,7 +161,7 @@ static int cell_spawn(struct sg_cell *c, int sb_fd, int ctl_child, int disp_chil
 	char *envp[4];
 	build_worker_args(app, level_name(c->gw->cfg.log_level), &args);
 	build_worker_env(envp, 4);
-	int log_fd = app->log_fd >= 0 ? app->log_fd : STDERR_FILENO;
+	int log_fd = app->log_fd; /* a file, or the relay pipe: never our own stderr */
 	struct sg_spawn sp = {
 		.uid = app->conf.uid, .gid = app->conf.gid, .hostname = app->conf.name,
 		.exe_fd = c->gw->worker_exe, .argv = args.argv, .envp = envp,
@@ -306,8 +311,10 @@ static void cell_ctl_readable(struct sg_watch *w, uint32_t events)
 	struct sg_ctl_msg m;
 	size_t n;
 	(void)events;
-	/* At EOF the zygote is going; its pidfd reports the exit. */
-	while ((n = sg_watch_recv_msg(&c->gw->loop, w, &m, sizeof m)) > 0) {
+	/* At EOF the zygote is going; its pidfd reports the exit. A bounded
+	 * number per wakeup, so one cell cannot hold the loop. */
+	for (int i = 0; i < MSGS_PER_WAKEUP && (n = sg_watch_recv_msg(&c->gw->loop, w, &m, sizeof m)) > 0;
+	     i++) {
 		if (n != sizeof m)
 			continue;
 		if (m.type == SG_CTL_READY && c->state == SG_CELL_STARTING)
@@ -343,7 +350,7 @@ static void cell_exited(struct sg_watch *w, uint32_t events)
 	struct sg_app *app = c->app;
 	siginfo_t si = { 0 };
 	(void)events;
-	if (waitid(P_PIDFD, (id_t)w->fd, &si, WEXITED | WNOHANG) < 0 || si.si_pid == 0)
+	if (w->fd < 0 || waitid(P_PIDFD, (id_t)w->fd, &si, WEXITED | WNOHANG) < 0 || si.si_pid == 0)
 		return;
 	bool was_serving = app->cell == c || app->next == c;
 	bool never_ready = c->state == SG_CELL_STARTING;
@@ -414,6 +421,7 @@ void sg_cells_tick(struct sg_gateway *gw, uint64_t now)
 			sg_cell_kill(c);
 		}
 		cell_check_timeouts(c, now);
+		sg_pending_expire(c, now);
 	}
 	for (int i = 0; i < gw->n_apps; i++) {
 		sg_app_ensure_cell(gw->apps[i], now);

@@ -17,6 +17,7 @@ struct sg_pending {
 	uint64_t id;
 	int fd;
 	enum sg_proto proto;
+	uint64_t deadline_ms; /* past the app's timeout and the kill that follows it */
 };
 
 struct sg_cell {
@@ -45,5 +46,6 @@ struct sg_cell {
 void sg_pending_finish(struct sg_cell *c, uint64_t id, int reply_status);
 void sg_pending_fail_all(struct sg_cell *c, int status);
 void sg_dispatch_readable(struct sg_watch *w, uint32_t events);
+void sg_pending_expire(struct sg_cell *c, uint64_t now);
 
 #endif

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
@@ -101,7 +102,7 @@ static void begin_stop(struct sg_gateway *gw, const char *why)
 	close_listeners(gw);
 	sg_conns_close_all(gw);
 	for (int i = 0; i < gw->n_apps; i++)
-		sg_app_release(gw->apps[i]);
+		sg_app_close_socket(gw->apps[i]);
 	for (struct sg_cell *c = gw->cells; c != NULL; c = c->next_live)
 		sg_cell_drain(c);
 }
@@ -153,6 +154,7 @@ static void tick(void *arg)
 {
 	struct sg_gateway *gw = arg;
 	uint64_t now = sg_now_ms();
+	sg_listeners_tick(gw, now);
 	sg_conns_tick(gw, now);
 	sg_cells_tick(gw, now);
 	sg_apps_reap_removed(gw);
@@ -182,8 +184,21 @@ static int setup_signals(struct sg_gateway *gw, struct sg_error *err)
 	return sg_loop_add(&gw->loop, &gw->signals, EPOLLIN, err);
 }
 
+/* Every connection in the gateway holds a descriptor (and a handed-off
+ * request holds one until it is done): take all the hard limit allows. */
+static void raise_nofile(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			sg_warn("cannot raise the descriptor limit: %s", strerror(errno));
+	}
+}
+
 static int serve(struct sg_gateway *gw, struct sg_error *err)
 {
+	raise_nofile();
 	if ((gw->worker_exe = find_worker(err)) < 0 || sg_loop_init(&gw->loop, err) < 0 ||
 	    setup_signals(gw, err) < 0 || open_listeners(gw, err) < 0 || sg_apps_open(gw, err) < 0)
 		return -1;

@@ -27,6 +27,8 @@
 
 #define MAX_CONNS 1024
 #define HEAD_TIMEOUT_MAX_MS 60000
+/* Out of descriptors: stop accepting this long rather than spin on EMFILE. */
+#define EMFILE_PAUSE_MS 250
 
 struct sg_conn {
 	struct sg_watch watch;
@@ -57,6 +59,14 @@ static void conn_unlink(struct sg_conn *c)
 	c->gw->n_conns--;
 }
 
+/* The conn's memory goes after this batch of events (loop.h). */
+static void conn_free(struct sg_conn *c)
+{
+	c->watch.fd = -1;
+	sg_loop_defer_free(&c->gw->loop, c->buf);
+	sg_loop_defer_free(&c->gw->loop, c);
+}
+
 /* Drops the connection; with status != 0 answers it first. */
 static void conn_close(struct sg_conn *c, int status)
 {
@@ -64,8 +74,7 @@ static void conn_close(struct sg_conn *c, int status)
 	if (status != 0)
 		sg_reply_send(c->watch.fd, conn_proto(c), status);
 	close(c->watch.fd);
-	free(c->buf);
-	free(c);
+	conn_free(c);
 }
 
 /* The connection leaves the gateway's hands: the head is consumed from the
@@ -87,18 +96,19 @@ static void conn_hand_over(struct sg_conn *c, const char *env, size_t env_len, s
 	size_t host_len = 0, uri_len = 0;
 	host = sg_envblock_get(env, env_len, "HTTP_HOST", &host_len);
 	uri = sg_envblock_get(env, env_len, "REQUEST_URI", &uri_len);
-	struct sg_app *app = uri ? sg_route(gw, c->l, host, host_len, uri, uri_len) : NULL;
+	int status = 400;
+	struct sg_app *app = uri ? sg_route(gw, c->l, host, host_len, uri, uri_len, &status) : NULL;
 	if (app == NULL) {
-		sg_info("no app for %.*s%.*s: 404", (int)host_len, host ? host : "", (int)uri_len,
-			uri ? uri : "(no REQUEST_URI)");
-		conn_close(c, uri ? 404 : 400);
+		sg_info("no app for %.*s%.*s: %d", (int)host_len, host ? host : "", (int)uri_len,
+			uri ? uri : "(no REQUEST_URI)", status);
+		conn_close(c, status);
 		return;
 	}
 	int fd = c->watch.fd;
+	enum sg_proto proto = conn_proto(c);
 	conn_unlink(c);
-	sg_dispatch(app, fd, conn_proto(c), env, env_len);
-	free(c->buf);
-	free(c);
+	conn_free(c);
+	sg_dispatch(app, fd, proto, env, env_len);
 }
 
 static void conn_try_http(struct sg_conn *c)
@@ -157,6 +167,8 @@ static void conn_try_scgi(struct sg_conn *c)
 static void conn_readable(struct sg_watch *w, uint32_t events)
 {
 	struct sg_conn *c = sg_container_of(w, struct sg_conn, watch);
+	if (w->fd < 0)
+		return; /* closed earlier in this batch */
 	ssize_t n = recv(w->fd, c->buf, c->cap, MSG_PEEK | MSG_DONTWAIT);
 	if (n < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
@@ -245,6 +257,29 @@ static void conn_open(struct sg_listener *l, int fd, const struct sockaddr_stora
 	gw->n_conns++;
 }
 
+/* The listener stays level-triggered readable while accept fails for want
+ * of descriptors; it is unwatched for a moment instead (once logged). */
+static void listener_pause(struct sg_listener *l)
+{
+	sg_loop_del(&l->gw->loop, &l->watch);
+	l->paused_until_ms = sg_now_ms() + EMFILE_PAUSE_MS;
+	sg_warn("accept on %s: out of descriptors; pausing it for %d ms", l->conf.addr.text,
+		EMFILE_PAUSE_MS);
+}
+
+void sg_listeners_tick(struct sg_gateway *gw, uint64_t now)
+{
+	for (int i = 0; i < gw->n_listeners; i++) {
+		struct sg_listener *l = &gw->listeners[i];
+		if (l->paused_until_ms == 0 || now < l->paused_until_ms || l->watch.fd < 0)
+			continue;
+		struct sg_error err;
+		l->paused_until_ms = 0;
+		if (sg_loop_add(&gw->loop, &l->watch, EPOLLIN, &err) < 0)
+			sg_warn("%s", err.msg);
+	}
+}
+
 void sg_listener_ready(struct sg_watch *w, uint32_t events)
 {
 	struct sg_listener *l = sg_container_of(w, struct sg_listener, watch);
@@ -254,7 +289,9 @@ void sg_listener_ready(struct sg_watch *w, uint32_t events)
 		socklen_t len = sizeof ss;
 		int fd = accept4(w->fd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0) {
-			if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
+			if (errno == EMFILE || errno == ENFILE)
+				listener_pause(l);
+			else if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
 				sg_warn("accept on %s: %s", l->conf.addr.text, strerror(errno));
 			return;
 		}

@@ -15,6 +15,11 @@
 #include "log.h"
 #include "reply.h"
 
+/* The worker is killed at the app's timeout (cell.c) and the zygote says
+ * so; a request still held after this much more was lost on the way (say,
+ * app code closed the worker's dispatch socket): let its socket go. */
+#define PENDING_GRACE_MS 10000
+
 static void pending_remove(struct sg_cell *c, int i)
 {
 	c->pending[i] = c->pending[--c->n_pending];
@@ -49,13 +54,29 @@ void sg_pending_fail_all(struct sg_cell *c, int status)
 	c->n_pending = 0;
 }
 
+void sg_pending_expire(struct sg_cell *c, uint64_t now)
+{
+	for (int i = 0; i < c->n_pending;) {
+		if (now < c->pending[i].deadline_ms) {
+			i++;
+			continue;
+		}
+		sg_warn("app %s: request %llu never reported done; closing its connection",
+			c->app->conf.name, (unsigned long long)c->pending[i].id);
+		close(c->pending[i].fd);
+		pending_remove(c, i);
+	}
+}
+
 void sg_dispatch_readable(struct sg_watch *w, uint32_t events)
 {
 	struct sg_cell *c = sg_container_of(w, struct sg_cell, dispw);
 	struct sg_done done;
 	size_t n;
 	(void)events;
-	while ((n = sg_watch_recv_msg(&c->gw->loop, w, &done, sizeof done)) > 0)
+	/* Bounded per wakeup, so one cell cannot hold the loop. */
+	for (int i = 0; i < 64 && (n = sg_watch_recv_msg(&c->gw->loop, w, &done, sizeof done)) > 0;
+	     i++)
 		if (n == sizeof done)
 			sg_pending_finish(c, done.request_id, 0);
 }
@@ -101,7 +122,8 @@ void sg_dispatch(struct sg_app *app, int fd, enum sg_proto proto, const char *en
 					 .request_id = ++app->gw->next_request_id,
 					 .env_len = (uint32_t)env_len, .body_len = 0 };
 		if (send_to_cell(c, fd, &d, env) == 0) {
-			c->pending[c->n_pending++] = (struct sg_pending){ d.request_id, fd, proto };
+			uint64_t deadline = sg_now_ms() + (uint64_t)app->conf.timeout * 1000 + PENDING_GRACE_MS;
+			c->pending[c->n_pending++] = (struct sg_pending){ d.request_id, fd, proto, deadline };
 			return;
 		}
 		why = errno == EAGAIN ? "its dispatch socket is full" : strerror(errno);

@@ -9,6 +9,7 @@
 
 #include "cellproto.h"
 #include "config.h"
+#include "log_relay.h"
 #include "loop.h"
 
 struct sg_gateway;
@@ -18,7 +19,8 @@ struct sg_app {
 	struct sg_app_conf conf;
 	struct sg_gateway *gw;
 	int sock_fd;          /* direct path: the app's own SCGI socket, or -1 */
-	int log_fd;           /* app log, -1 = the gateway's stderr */
+	int log_fd;           /* app log: its file, or the write end of relay */
+	struct sg_log_relay *relay; /* without a log file: into the gateway's log */
 	int access_fd;        /* access log, or -1 */
 	struct sg_cell *cell; /* the cell serving requests (or starting the first time) */
 	struct sg_cell *next; /* a replacement starting on reload */
@@ -33,6 +35,7 @@ struct sg_listener {
 	struct sg_watch watch;
 	struct sg_listener_conf conf;
 	struct sg_gateway *gw;
+	uint64_t paused_until_ms; /* out of descriptors: not watched until then */
 };
 
 struct sg_gateway {
@@ -73,14 +76,18 @@ void sg_dispatch(struct sg_app *app, int fd, enum sg_proto proto, const char *en
 void sg_listener_ready(struct sg_watch *w, uint32_t events);
 void sg_conns_tick(struct sg_gateway *gw, uint64_t now);
 void sg_conns_close_all(struct sg_gateway *gw);
+void sg_listeners_tick(struct sg_gateway *gw, uint64_t now);
 
-/* route.c: the app for a request that came in on listener l. */
+/* route.c: the app for a request that came in on listener l, routed on
+ * the path the worker will serve. NULL with *status 400 (a path the worker
+ * refuses), 404 (no app) or 503 (out of memory). */
 struct sg_app *sg_route(struct sg_gateway *gw, const struct sg_listener *l, const char *host,
-			size_t host_len, const char *uri, size_t uri_len);
+			size_t host_len, const char *uri, size_t uri_len, int *status);
 
 /* apps.c: build, rebuild (reload) and free the runtime apps. */
 int sg_apps_open(struct sg_gateway *gw, struct sg_error *err);
 int sg_apps_reload(struct sg_gateway *gw, struct sg_config *fresh, struct sg_error *err);
+void sg_app_close_socket(struct sg_app *app);
 void sg_app_release(struct sg_app *app);
 void sg_apps_reap_removed(struct sg_gateway *gw);
 

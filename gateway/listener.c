@@ -28,15 +28,16 @@ static int bind_unix(int fd, const struct sg_addr *a, int mode, gid_t group,
 	const struct sockaddr_un *sun = (const struct sockaddr_un *)&a->ss;
 	if (clear_stale_unix(sun->sun_path, err) < 0)
 		return -1;
+	/* bind creates the socket with 0777 & ~umask: exactly the mode asked
+	 * for, with no chmod by path afterwards. */
 	mode_t old = umask((mode_t)(~mode & 0777));
 	int rc = bind(fd, (const struct sockaddr *)&a->ss, a->len);
 	umask(old);
 	if (rc < 0)
 		return sg_fail_errno(err, "bind %s", a->text);
-	/* umask only narrows; chmod sets exactly the mode asked for. */
-	if (chmod(sun->sun_path, (mode_t)mode) < 0)
-		return sg_fail_errno(err, "chmod %s", sun->sun_path);
-	if (group != (gid_t)-1 && chown(sun->sun_path, (uid_t)-1, group) < 0)
+	/* lchown: if someone swapped the new socket for a symlink, only the
+	 * link changes group, never the file it points at. */
+	if (group != (gid_t)-1 && lchown(sun->sun_path, (uid_t)-1, group) < 0)
 		return sg_fail_errno(err, "chown %s", sun->sun_path);
 	return 0;
 }

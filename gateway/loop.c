@@ -1,6 +1,7 @@
 #include "loop.h"
 
 #include <errno.h>
+#include <stdlib.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -35,6 +36,28 @@ void sg_loop_del(struct sg_loop *l, struct sg_watch *w)
 		epoll_ctl(l->epfd, EPOLL_CTL_DEL, w->fd, NULL);
 }
 
+void sg_loop_defer_free(struct sg_loop *l, void *p)
+{
+	if (p == NULL)
+		return;
+	if (l->n_graveyard == l->cap_graveyard) {
+		size_t cap = l->cap_graveyard ? 2 * l->cap_graveyard : 64;
+		void **g = realloc(l->graveyard, cap * sizeof *g);
+		if (g == NULL)
+			return; /* leaked rather than freed under a pending event */
+		l->graveyard = g;
+		l->cap_graveyard = cap;
+	}
+	l->graveyard[l->n_graveyard++] = p;
+}
+
+static void bury(struct sg_loop *l)
+{
+	for (size_t i = 0; i < l->n_graveyard; i++)
+		free(l->graveyard[i]);
+	l->n_graveyard = 0;
+}
+
 int sg_loop_run(struct sg_loop *l, int timeout_ms, void (*tick)(void *), void *arg,
 		struct sg_error *err)
 {
@@ -48,12 +71,17 @@ int sg_loop_run(struct sg_loop *l, int timeout_ms, void (*tick)(void *), void *a
 			struct sg_watch *w = evs[i].data.ptr;
 			w->fn(w, evs[i].events);
 		}
+		bury(l);
 		uint64_t now = sg_now_ms();
 		if (now - last_tick >= (uint64_t)timeout_ms) {
 			last_tick = now;
 			tick(arg);
+			bury(l);
 		}
 	}
+	free(l->graveyard);
+	l->graveyard = NULL;
+	l->n_graveyard = l->cap_graveyard = 0;
 	return 0;
 }
 

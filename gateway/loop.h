@@ -22,12 +22,19 @@ struct sg_watch {
 struct sg_loop {
 	int epfd;
 	int running;
+	/* Objects closed while a batch of events is being handled are freed
+	 * only after the batch: a later event of the same batch may still
+	 * point at them (its watch then has fd -1 and must return at once). */
+	void **graveyard;
+	size_t n_graveyard, cap_graveyard;
 };
 
 int sg_loop_init(struct sg_loop *l, struct sg_error *err);
 int sg_loop_add(struct sg_loop *l, struct sg_watch *w, uint32_t events, struct sg_error *err);
 int sg_loop_mod(struct sg_loop *l, struct sg_watch *w, uint32_t events, struct sg_error *err);
 void sg_loop_del(struct sg_loop *l, struct sg_watch *w);
+/* free(p) once the current batch of events has been handled. */
+void sg_loop_defer_free(struct sg_loop *l, void *p);
 /* Runs until l->running is cleared; timeout_ms bounds each wait so that
  * tick() runs at least that often. */
 int sg_loop_run(struct sg_loop *l, int timeout_ms, void (*tick)(void *), void *arg,
