@@ -81,7 +81,7 @@ void sg_cli_serve_usage(FILE *out)
 	      "  --max-body BYTES       largest request body; 413 above (default 1073741824)\n"
 	      "\n"
 	      "Logs:\n"
-	      "  --log FILE             the app's output and tracebacks (default: stderr)\n"
+	      "  --log FILE             the app's output and tracebacks (default: the gateway's log)\n"
 	      "  --access-log FILE      one line per request (default: none)\n"
 	      "  --log-level LEVEL      debug, info, warn or error (default info)\n"
 	      "\n"
