@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <netinet/in.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -92,7 +93,31 @@ static void check_reachable(struct parse_ctx *c, const struct sg_config *cfg)
 	}
 }
 
-/* Routing only happens on listeners, so only then must routes differ. */
+static void check_listener_names(struct parse_ctx *c, const struct sg_config *cfg)
+{
+	for (int i = 0; i < cfg->n_listeners; i++) {
+		const struct sg_listener_conf *l = &cfg->listeners[i];
+		for (int j = 0; j < i && l->name[0] != '\0'; j++) {
+			if (strcmp(l->name, cfg->listeners[j].name) == 0) {
+				cfg_problem_at(c, l->line,
+					       "listener name \"%s\" is already used on line %d",
+					       l->name, cfg->listeners[j].line);
+				break;
+			}
+		}
+	}
+}
+
+/* The listeners that route to an app: listener_mask, where 0 means all. */
+static uint32_t route_set(const struct sg_config *cfg, const struct sg_app_conf *a)
+{
+	if (a->listener_mask != 0)
+		return a->listener_mask;
+	return cfg->n_listeners >= 32 ? UINT32_MAX : ((uint32_t)1 << cfg->n_listeners) - 1;
+}
+
+/* Routing only happens on listeners, so only then must routes differ; and
+ * two apps only compete on a listener that routes to both. */
 static void check_routes(struct parse_ctx *c, const struct sg_config *cfg)
 {
 	if (cfg->n_listeners == 0)
@@ -101,14 +126,15 @@ static void check_routes(struct parse_ctx *c, const struct sg_config *cfg)
 		const struct sg_app_conf *a = &cfg->apps[i];
 		for (int j = 0; j < i; j++) {
 			const struct sg_app_conf *b = &cfg->apps[j];
-			if (strcmp(a->prefix, b->prefix) != 0 || strcasecmp(a->host, b->host) != 0)
+			if (strcmp(a->prefix, b->prefix) != 0 || strcasecmp(a->host, b->host) != 0 ||
+			    (route_set(cfg, a) & route_set(cfg, b)) == 0)
 				continue;
 			const char *quote = a->host[0] != '\0' ? "\"" : "";
 			cfg_problem_at(c, a->line,
 				       "app \"%s\" has the same route as app \"%s\" on line %d "
-				       "(host %s%s%s, prefix \"%s\"); give one a route.prefix or "
-				       "route.host", a->name, b->name, b->line, quote,
-				       a->host[0] ? a->host : "any", quote, a->prefix);
+				       "(host %s%s%s, prefix \"%s\"); give one a route.prefix, "
+				       "route.host or route.listeners", a->name, b->name, b->line,
+				       quote, a->host[0] ? a->host : "any", quote, a->prefix);
 			break;
 		}
 	}
@@ -213,6 +239,7 @@ void sg_config_free(struct sg_config *cfg)
 static void check_all(struct parse_ctx *c, const struct sg_config *cfg)
 {
 	check_app_names(c, cfg);
+	check_listener_names(c, cfg);
 	check_reachable(c, cfg);
 	check_routes(c, cfg);
 	check_addresses(c, cfg);

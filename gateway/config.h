@@ -7,6 +7,7 @@
 
 #include <limits.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
 
@@ -16,7 +17,8 @@
 #define SG_NAME_MAX 64
 #define SG_MAX_PYTHONPATH 16
 #define SG_MAX_ALLOW_UIDS 16
-#define SG_MAX_LISTENERS 32
+#define SG_MAX_LISTENERS 32     /* also the width of sg_app_conf.listener_mask */
+#define SG_MAX_ROUTE_LISTENERS 8 /* names in an app's route.listeners */
 #define SG_MAX_APPS 256
 #define SG_MAX_PROCESSES 128     /* SG_MAX_WORKERS / 2 */
 #define SG_MAX_TIMEOUT 86400
@@ -29,6 +31,8 @@
 enum sg_listener_kind { SG_LISTEN_HTTP, SG_LISTEN_SCGI };
 
 struct sg_listener_conf {
+	char name[SG_NAME_MAX];  /* "" = unnamed; else as an app name, unique among
+				  * listeners; apps name it in route.listeners */
 	enum sg_listener_kind kind;
 	struct sg_addr addr;
 	int socket_mode;        /* Unix sockets: 0600 for HTTP, 0660 for SCGI by default */
@@ -66,6 +70,9 @@ struct sg_app_conf {
 	gid_t socket_gid;        /* (gid_t)-1 until sg_config_resolve, and when unset */
 	char prefix[256];        /* route.prefix: "" or "/x" without trailing '/' */
 	char host[256];          /* route.host: "" = any */
+	/* route.listeners: bit i = the config's listeners[i] routes to this
+	 * app; 0 = every listener (the default). */
+	uint32_t listener_mask;
 	char log[PATH_MAX];      /* "" = the gateway's stderr */
 	char access_log[PATH_MAX]; /* "" = none */
 	int line;

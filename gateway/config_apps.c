@@ -2,7 +2,6 @@
  * about the app), then each setting in order; and the list of them. */
 #include "config_internal.h"
 
-#include <ctype.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,36 +64,6 @@ static void parse_user(struct parse_ctx *c, const config_setting_t *s, struct sg
 	if (u[0] == '\0' || u[0] == '-' || strpbrk(u, " /:") != NULL) {
 		cfg_problem(c, s, "user \"%s\" is not a valid user name", u);
 		app->user[0] = '\0';
-	}
-}
-
-static void parse_route(struct parse_ctx *c, const config_setting_t *g, struct sg_app_conf *app)
-{
-	const config_setting_t *prefix = NULL, *host = NULL;
-	struct cfg_key keys[] = { { "prefix", &prefix }, { "host", &host } };
-	struct sg_error err;
-	if (!config_setting_is_group(g)) {
-		cfg_problem(c, g, "route must be a group { prefix = \"/x\"; host = \"name\"; }, "
-				  "not %s", cfg_type_name(g));
-		return;
-	}
-	char in_what[128];
-	snprintf(in_what, sizeof in_what, "route of %s", c->label);
-	cfg_match_keys(c, g, keys, CFG_N_KEYS(keys), in_what);
-	if (prefix != NULL &&
-	    cfg_get_string(c, prefix, "route.prefix", app->prefix, sizeof app->prefix) &&
-	    sg_config_check_prefix(app->prefix, &err) < 0) {
-		cfg_problem(c, prefix, "route.%s", err.msg);
-		app->prefix[0] = '\0';
-	}
-	if (host != NULL && cfg_get_string(c, host, "route.host", app->host, sizeof app->host)) {
-		if (sg_config_check_host(app->host, &err) < 0) {
-			cfg_problem(c, host, "route.%s", err.msg);
-			app->host[0] = '\0';
-		}
-		/* Host names are case-insensitive; store them lower-case. */
-		for (char *p = app->host; *p != '\0'; p++)
-			*p = (char)tolower((unsigned char)*p);
 	}
 }
 
@@ -186,8 +155,9 @@ static void parse_app_socket(struct parse_ctx *c, const struct app_settings *k,
 		cfg_get_group(c, k->socket_group, app->socket_group, sizeof app->socket_group);
 }
 
+/* cfg: the listeners, parsed already, which route.listeners names. */
 static void parse_app(struct parse_ctx *c, const config_setting_t *g, int index,
-		      struct sg_app_conf *app)
+		      const struct sg_config *cfg, struct sg_app_conf *app)
 {
 	struct app_settings k = { 0 };
 	sg_config_defaults_app(app);
@@ -211,7 +181,7 @@ static void parse_app(struct parse_ctx *c, const config_setting_t *g, int index,
 	parse_app_limits(c, &k, app);
 	parse_app_socket(c, &k, app);
 	if (k.route != NULL)
-		parse_route(c, k.route, app);
+		cfg_parse_route(c, k.route, cfg, app);
 	if (k.log != NULL)
 		cfg_get_path(c, k.log, "log", app->log, sizeof app->log);
 	if (k.access_log != NULL)
@@ -231,7 +201,7 @@ void cfg_parse_apps(struct parse_ctx *c, const config_setting_t *s, struct sg_co
 		return;
 	}
 	for (int i = 0; i < n; i++)
-		parse_app(c, config_setting_get_elem(s, (unsigned)i), i, &cfg->apps[i]);
+		parse_app(c, config_setting_get_elem(s, (unsigned)i), i, cfg, &cfg->apps[i]);
 	cfg->n_apps = n;
 	c->label[0] = '\0';
 }

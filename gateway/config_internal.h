@@ -8,6 +8,7 @@
  *   config_keys.c       a group's settings matched by name; lists of groups
  *   config_listeners.c  one `listeners` entry
  *   config_apps.c       one `apps` entry
+ *   config_route.c      an app's `route` group
  *   config_values.c     value checks shared with the command line (cli.c)
  *   config_diags.c      the list of problems */
 #ifndef SG_CONFIG_INTERNAL_H
@@ -85,6 +86,10 @@ int cfg_group_list_length(struct parse_ctx *c, const config_setting_t *s, const 
 /* config_listeners.c and config_apps.c: the `listeners` and `apps` lists. */
 void cfg_parse_listeners(struct parse_ctx *c, const config_setting_t *s, struct sg_config *cfg);
 void cfg_parse_apps(struct parse_ctx *c, const config_setting_t *s, struct sg_config *cfg);
+/* config_route.c: an app's route group; route.listeners names entries of
+ * cfg->listeners, which must be parsed already. */
+void cfg_parse_route(struct parse_ctx *c, const config_setting_t *g, const struct sg_config *cfg,
+		     struct sg_app_conf *app);
 
 /* ---- before libconfig (config_precheck.c) ---- */
 

@@ -1,5 +1,5 @@
-/* One entry of `listeners`: http or scgi, its address, socket_mode,
- * socket_group and allow_uids; and the list of them. */
+/* One entry of `listeners`: its name, http or scgi, its address,
+ * socket_mode, socket_group and allow_uids; and the list of them. */
 #include "config_internal.h"
 
 #include <stdint.h>
@@ -80,20 +80,38 @@ static void parse_listener_socket(struct parse_ctx *c, const config_setting_t *m
 	}
 }
 
+/* A name, as for apps; apps refer to it in route.listeners. It labels the
+ * listener's other messages. */
+static void parse_listener_name(struct parse_ctx *c, const config_setting_t *s,
+				struct sg_listener_conf *l)
+{
+	struct sg_error err;
+	if (!cfg_get_string(c, s, "name", l->name, sizeof l->name))
+		return;
+	if (sg_config_check_name(l->name, &err) < 0) {
+		cfg_problem(c, s, "%s", err.msg);
+		l->name[0] = '\0';
+		return;
+	}
+	snprintf(c->label, sizeof c->label, "listener \"%s\"", l->name);
+}
+
 static void parse_listener(struct parse_ctx *c, const config_setting_t *g,
 			   struct sg_listener_conf *l)
 {
-	const config_setting_t *http = NULL, *scgi = NULL, *mode = NULL, *group = NULL,
-			       *allow = NULL;
+	const config_setting_t *name = NULL, *http = NULL, *scgi = NULL, *mode = NULL,
+			       *group = NULL, *allow = NULL;
 	struct cfg_key keys[] = {
-		{ "http", &http }, { "scgi", &scgi }, { "socket_mode", &mode },
-		{ "socket_group", &group }, { "allow_uids", &allow },
+		{ "name", &name }, { "http", &http }, { "scgi", &scgi },
+		{ "socket_mode", &mode }, { "socket_group", &group }, { "allow_uids", &allow },
 	};
 	memset(l, 0, sizeof *l);
 	l->socket_gid = (gid_t)-1;
 	l->line = cfg_line_of(g);
 	snprintf(c->label, sizeof c->label, "listener");
 	cfg_match_keys(c, g, keys, CFG_N_KEYS(keys), "listener");
+	if (name != NULL)
+		parse_listener_name(c, name, l);
 
 	if (http != NULL && scgi != NULL) {
 		cfg_problem_at(c, l->line, "listener has both http and scgi; give one of them");

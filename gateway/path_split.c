@@ -2,7 +2,9 @@
  *
  * Front ends send REQUEST_URI as the client wrote it and no PATH_INFO
  * (N2, A3), so the split happens here, on the decoded path. flup builds
- * PATH_INFO without decoding (B2); that is what this must not do. */
+ * PATH_INFO without decoding (B2); that is what this must not do. The
+ * gateway routes on the same split (route.c), so that the app chosen and
+ * the path it serves come from one reading of the URI. */
 #include "path_split.h"
 
 #include <stdbool.h>
@@ -90,6 +92,25 @@ static enum sg_split_status check_prefix(const char *prefix, struct sg_error *er
 	return SG_SPLIT_OK;
 }
 
+/* A "." or ".." segment in a decoded path ("/./", "/../", a trailing "/."
+ * or "/.."). Front ends normalise the path before their own access rules
+ * (location, <Location>), so one that reaches us means the path the front
+ * end checked and the one we route and serve can differ. */
+static bool has_dot_segment(const char *path, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (path[i] != '/')
+			continue;
+		size_t seg = i + 1, end = seg;
+		while (end < n && path[end] != '/')
+			end++;
+		size_t len = end - seg;
+		if ((len == 1 || len == 2) && memcmp(path + seg, "..", len) == 0)
+			return true;
+	}
+	return false;
+}
+
 /* out[0..n) holds the decoded path; PATH_INFO is what follows the prefix. */
 static enum sg_split_status split_at_prefix(char *out, size_t n, const char *prefix,
 					    const char **path_info, size_t *path_info_len,
@@ -97,6 +118,10 @@ static enum sg_split_status split_at_prefix(char *out, size_t n, const char *pre
 {
 	size_t prefix_len = strlen(prefix);
 	out[n] = '\0';
+	if (has_dot_segment(out, n)) {
+		sg_fail(err, "path has a \".\" or \"..\" segment");
+		return SG_SPLIT_BAD_REQUEST;
+	}
 	if (!under_prefix(out, n, prefix, prefix_len)) {
 		sg_fail(err, "path is not under the mount prefix \"%s\"", prefix);
 		return SG_SPLIT_NOT_MOUNTED;

@@ -1,10 +1,12 @@
 /* SCRIPT_NAME / PATH_INFO from REQUEST_URI and an app's mount prefix
  * (protocols.md F1, C2, W3). Pure.
  *
- * The path of the URI (query removed) is percent-decoded; %2F and %00 are
- * refused. The prefix ("" or "/x/y", no trailing slash) must match whole
- * segments of the decoded path: "/app" matches "/app" and "/app/x" but not
- * "/apple". SCRIPT_NAME = prefix, PATH_INFO = the rest. */
+ * The path of the URI (query removed; the authority of an absolute-form
+ * URI dropped) is percent-decoded; %2F and %00 are refused, and so is a
+ * decoded path with a "." or ".." segment. The prefix ("" or "/x/y", no
+ * trailing slash) must match whole segments of the decoded path: "/app"
+ * matches "/app" and "/app/x" but not "/apple". SCRIPT_NAME = prefix,
+ * PATH_INFO = the rest. */
 #ifndef SG_PATH_SPLIT_H
 #define SG_PATH_SPLIT_H
 
@@ -14,7 +16,8 @@
 
 enum sg_split_status {
 	SG_SPLIT_OK = 0,
-	SG_SPLIT_BAD_REQUEST = -1, /* malformed escape, %2F, NUL, not absolute */
+	SG_SPLIT_BAD_REQUEST = -1, /* malformed escape, %2F, NUL, not absolute,
+				    * a "." or ".." segment */
 	SG_SPLIT_NOT_MOUNTED = -2, /* the path is not under the prefix */
 };
 
@@ -28,7 +31,8 @@ enum sg_split_status sg_path_split(const char *uri, size_t uri_len, const char *
  * lighttpd send SCRIPT_NAME (+ PATH_INFO) for the resource being served
  * now, while their REQUEST_URI stays the client's original one, also after
  * an internal redirect (Apache's ap_add_cgi_vars). out must hold
- * script_name_len + path_info_in_len + 1 bytes. NUL is refused. */
+ * script_name_len + path_info_in_len + 1 bytes. NUL and dot segments are
+ * refused. */
 enum sg_split_status sg_path_split_decoded(const char *script_name, size_t script_name_len,
 					   const char *path_info_in, size_t path_info_in_len,
 					   const char *prefix, char *out, const char **path_info,

@@ -1,10 +1,20 @@
-/* Which app serves a routed request: the app whose host matches (a named
+/* Which app serves a routed request: among the apps the accepting listener
+ * may route to (route.listeners), the app whose host matches (a named
  * host beats "any host") and whose mount prefix is the longest one that
- * covers the request path on a segment boundary. */
+ * covers the request path on a segment boundary.
+ *
+ * The path is the one the worker will serve: REQUEST_URI split by
+ * sg_path_split (percent-decoded, absolute-form authority dropped, dot
+ * segments refused). Matching the raw URI instead would let "/%61dmin/x"
+ * or "http://h/admin/x" pass the catch-all app's route and then be served
+ * as "/admin/x" there. */
 #include "gateway.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#include "path_split.h"
 
 static bool host_matches(const char *want, const char *host, size_t host_len)
 {
@@ -28,22 +38,46 @@ static bool prefix_matches(const char *prefix, const char *path, size_t path_len
 	return path_len == n || path[n] == '/';
 }
 
-struct sg_app *sg_route(struct sg_gateway *gw, const struct sg_listener *l, const char *host,
-			size_t host_len, const char *uri, size_t uri_len)
+static bool same_listener(const struct sg_listener_conf *a, const struct sg_listener_conf *b)
 {
-	(void)l;
-	const char *q = memchr(uri, '?', uri_len);
-	size_t path_len = q ? (size_t)(q - uri) : uri_len;
+	return a->kind == b->kind && strcmp(a->name, b->name) == 0 &&
+	       strcmp(a->addr.text, b->addr.text) == 0;
+}
+
+/* l's bit in the apps' listener_mask, or -1 when it has none. The masks
+ * index the current configuration's listeners; a reload replaces that
+ * configuration but keeps the open listeners (cmd_serve.c), so the
+ * position l has among them is only trusted when the entry there is l's. */
+static int listener_bit(const struct sg_gateway *gw, const struct sg_listener *l)
+{
+	long at = l - gw->listeners;
+	if (at >= 0 && at < gw->cfg.n_listeners && same_listener(&gw->cfg.listeners[at], &l->conf))
+		return (int)at;
+	for (int i = 0; i < gw->cfg.n_listeners && i < SG_MAX_LISTENERS; i++)
+		if (same_listener(&gw->cfg.listeners[i], &l->conf))
+			return i;
+	return -1;
+}
+
+static bool routes_from(const struct sg_app *app, int bit)
+{
+	uint32_t mask = app->conf.listener_mask;
+	return mask == 0 || (bit >= 0 && (mask & ((uint32_t)1 << bit)) != 0);
+}
+
+static struct sg_app *best_app(struct sg_gateway *gw, int bit, const char *host, size_t host_len,
+			       const char *path, size_t path_len)
+{
 	struct sg_app *best = NULL;
 	long best_score = -1;
 	for (int i = 0; i < gw->n_apps; i++) {
 		struct sg_app *app = gw->apps[i];
-		if (app->removed)
+		if (app->removed || !routes_from(app, bit))
 			continue;
 		bool named = app->conf.host[0] != '\0';
 		if (named && !host_matches(app->conf.host, host, host_len))
 			continue;
-		if (!prefix_matches(app->conf.prefix, uri, path_len))
+		if (!prefix_matches(app->conf.prefix, path, path_len))
 			continue;
 		long score = (named ? 1L << 20 : 0) + (long)strlen(app->conf.prefix);
 		if (score > best_score) {
@@ -52,4 +86,26 @@ struct sg_app *sg_route(struct sg_gateway *gw, const struct sg_listener *l, cons
 		}
 	}
 	return best;
+}
+
+struct sg_app *sg_route(struct sg_gateway *gw, const struct sg_listener *l, const char *host,
+			size_t host_len, const char *uri, size_t uri_len, int *status)
+{
+	char *buf = malloc(uri_len + 1);
+	if (buf == NULL) {
+		*status = 503;
+		return NULL;
+	}
+	const char *path;
+	size_t path_len;
+	struct sg_error err;
+	struct sg_app *app = NULL;
+	if (sg_path_split(uri, uri_len, "", buf, &path, &path_len, &err) != SG_SPLIT_OK) {
+		*status = 400; /* the worker would refuse it as well */
+	} else {
+		app = best_app(gw, listener_bit(gw, l), host, host_len, path, path_len);
+		*status = app != NULL ? 0 : 404;
+	}
+	free(buf);
+	return app;
 }

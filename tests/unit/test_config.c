@@ -708,15 +708,134 @@ static void test_route_collision(void)
 		   "  { name = \"c\"; module = \"m\"; route = { prefix = \"/x\"; host = \"H.example\"; }; }\n"
 		   ");\n",
 		   "test.conf:5: app \"c\" has the same route as app \"a\" on line 3 (host "
-		   "\"h.example\", prefix \"/x\"); give one a route.prefix or route.host");
+		   "\"h.example\", prefix \"/x\"); give one a route.prefix, route.host or route.listeners");
 	expect_one("listeners = ( { http = \"127.0.0.1:8080\"; } );\n"
 		   "apps = ( { name = \"a\"; module = \"m\"; },\n"
 		   "  { name = \"b\"; module = \"m\"; } );\n",
 		   "test.conf:3: app \"b\" has the same route as app \"a\" on line 2 (host any, "
-		   "prefix \"\"); give one a route.prefix or route.host");
+		   "prefix \"\"); give one a route.prefix, route.host or route.listeners");
 	/* Without a listener nothing is routed: direct sockets only. */
 	expect_ok("apps = ( { name = \"a\"; module = \"m\"; socket = \"unix:/tmp/a.sock\"; },\n"
 		  "  { name = \"b\"; module = \"m\"; socket = \"unix:/tmp/b.sock\"; } );\n");
+}
+
+/* ---- listener names and route.listeners --------------------------------- */
+
+/* A public TCP listener and a named admin socket. */
+#define TWO_LISTENERS                                                                  \
+	"listeners = ( { http = \"127.0.0.1:8080\"; },\n"                              \
+	"  { name = \"admin\"; http = \"unix:/tmp/admin.sock\"; } );\n"
+
+static void test_listener_names(void)
+{
+	expect_ok(TWO_LISTENERS "apps = ( { name = \"a\"; module = \"m\"; } );\n");
+	CHECK_STR(cfg.listeners[0].name, "");
+	CHECK_STR(cfg.listeners[1].name, "admin");
+	CHECK(cfg.apps[0].listener_mask == 0);
+	expect_one("listeners = ( { name = \"a b\"; http = \"127.0.0.1:8080\"; } );\n" APP,
+		   "test.conf:1: listener: name \"a b\" must be 1-63 characters from A-Z a-z "
+		   "0-9 _ . - (and not \".\" or \"..\")");
+	expect_one("listeners = ( { name = 1; http = \"127.0.0.1:8080\"; } );\n" APP,
+		   "test.conf:1: listener: name must be a string, not an integer");
+	/* The name labels the listener's other messages. */
+	expect_one("listeners = ( { name = \"pub\"; http = \"127.0.0.1:8080\"; "
+		   "socket_mode = 0600; } );\n" APP,
+		   "test.conf:1: listener \"pub\": socket_mode applies only to unix: sockets; "
+		   "a TCP port is open to every local user");
+	expect_one("listeners = ( { name = \"x\"; http = \"127.0.0.1:8080\"; },\n"
+		   "  { name = \"x\"; http = \"127.0.0.1:8081\"; } );\n" APP,
+		   "test.conf:2: listener name \"x\" is already used on line 1");
+	/* Listener and app names are separate. */
+	expect_ok("listeners = ( { name = \"a\"; http = \"127.0.0.1:8080\"; } );\n" APP);
+}
+
+static void test_route_listeners(void)
+{
+	expect_ok(TWO_LISTENERS
+		  "apps = ( { name = \"a\"; module = \"m\"; route = { listeners = \"admin\"; }; },\n"
+		  "  { name = \"b\"; module = \"m\"; route = { listeners = [ \"admin\" ];\n"
+		  "    prefix = \"/b\"; }; } );\n");
+	CHECK(cfg.apps[0].listener_mask == 2u && cfg.apps[1].listener_mask == 2u);
+	expect_ok("listeners = ( { name = \"p\"; http = \"127.0.0.1:8080\"; },\n"
+		  "  { http = \"127.0.0.1:8081\"; },\n"
+		  "  { name = \"q\"; scgi = \"unix:/tmp/s.sock\"; } );\n"
+		  "apps = ( { name = \"a\"; module = \"m\";\n"
+		  "  route = { listeners = ( \"q\", \"p\" ); }; } );\n");
+	CHECK(cfg.apps[0].listener_mask == 5u);
+	expect_one(TWO_LISTENERS
+		   "apps = ( { name = \"a\"; module = \"m\";\n"
+		   "  route = { listeners = [ \"admin\", \"adm\" ]; }; } );\n",
+		   "test.conf:4: app \"a\": route.listeners: no listener named \"adm\"");
+	/* an unnamed listener is not named "" */
+	expect_one(TWO_LISTENERS
+		   "apps = ( { name = \"a\"; module = \"m\"; route = { listeners = \"\"; }; } );\n",
+		   "test.conf:3: app \"a\": route.listeners: no listener named \"\"");
+	expect_one("apps = ( { name = \"a\"; module = \"m\"; socket = \"unix:/tmp/a.sock\";\n"
+		   "  route = { listeners = \"admin\"; }; } );\n",
+		   "test.conf:2: app \"a\": route.listeners: no listener named \"admin\"");
+	expect_one(TWO_LISTENERS
+		   "apps = ( { name = \"a\"; module = \"m\"; route = { listeners = [ ]; }; } );\n",
+		   "test.conf:3: app \"a\": route.listeners must name at least one listener "
+		   "(leave it out to route from every listener)");
+	expect_one(TWO_LISTENERS
+		   "apps = ( { name = \"a\"; module = \"m\"; route = { listeners = 1; }; } );\n",
+		   "test.conf:3: app \"a\": route.listeners must be a listener name or an array "
+		   "of them, not an integer");
+	expect_one(TWO_LISTENERS
+		   "apps = ( { name = \"a\"; module = \"m\"; route = { listeners = ( 1 ); }; } );\n",
+		   "test.conf:3: app \"a\": route.listeners entry must be a string, not an integer");
+	expect_one(TWO_LISTENERS
+		   "apps = ( { name = \"a\"; module = \"m\"; route = { listeners = [ \"admin\",\n"
+		   "  \"admin\", \"admin\", \"admin\", \"admin\", \"admin\", \"admin\", \"admin\",\n"
+		   "  \"admin\" ]; }; } );\n",
+		   "test.conf:3: app \"a\": route.listeners holds at most 8 names, got 9");
+}
+
+/* The last of 32 listeners is bit 31. */
+static void test_route_listeners_bit_31(void)
+{
+	char text[8192] = "listeners = (";
+	for (int i = 0; i < SG_MAX_LISTENERS; i++) {
+		char one[80];
+		snprintf(one, sizeof one, "%s{ name = \"l%d\"; http = \"127.0.0.1:%d\"; }",
+			 i ? "," : "", i, 9000 + i);
+		strcat(text, one);
+	}
+	strcat(text, ");\napps = ( { name = \"a\"; module = \"m\"; route = { listeners = "
+		     "[ \"l31\", \"l0\" ]; }; },\n"
+		     "  { name = \"b\"; module = \"m\"; } );\n");
+	expect_one(text, "test.conf:3: app \"b\" has the same route as app \"a\" on line 2 "
+			 "(host any, prefix \"\"); give one a route.prefix, route.host or "
+			 "route.listeners");
+	CHECK(cfg.apps[0].listener_mask == 0x80000001u);
+}
+
+/* Two apps with one host and prefix compete only on a listener that routes
+ * to both. */
+static void test_route_collision_listeners(void)
+{
+	expect_ok(TWO_LISTENERS
+		  "apps = ( { name = \"pub\"; module = \"m\"; route = { listeners = \"admin\"; \n"
+		  "    prefix = \"/p\"; }; },\n"
+		  "  { name = \"adm\"; module = \"m\"; route = { listeners = \"admin\"; }; } );\n");
+	expect_ok("listeners = ( { name = \"p\"; http = \"127.0.0.1:8080\"; },\n"
+		  "  { name = \"admin\"; http = \"unix:/tmp/admin.sock\"; } );\n"
+		  "apps = ( { name = \"pub\"; module = \"m\"; route = { listeners = \"p\"; }; },\n"
+		  "  { name = \"adm\"; module = \"m\"; route = { listeners = \"admin\"; }; } );\n");
+	expect_one("listeners = ( { name = \"p\"; http = \"127.0.0.1:8080\"; },\n"
+		   "  { name = \"admin\"; http = \"unix:/tmp/admin.sock\"; } );\n"
+		   "apps = ( { name = \"pub\"; module = \"m\"; route = { listeners = \"p\"; }; },\n"
+		   "  { name = \"adm\"; module = \"m\";\n"
+		   "    route = { listeners = [ \"admin\", \"p\" ]; }; } );\n",
+		   "test.conf:4: app \"adm\" has the same route as app \"pub\" on line 3 (host "
+		   "any, prefix \"\"); give one a route.prefix, route.host or route.listeners");
+	/* no route.listeners: every listener, which meets any set */
+	expect_one(TWO_LISTENERS
+		   "apps = ( { name = \"adm\"; module = \"m\"; route = { listeners = \"admin\"; "
+		   "prefix = \"/x\"; }; },\n"
+		   "  { name = \"pub\"; module = \"m\"; route = { prefix = \"/x\"; }; } );\n",
+		   "test.conf:4: app \"pub\" has the same route as app \"adm\" on line 3 (host "
+		   "any, prefix \"/x\"); give one a route.prefix, route.host or route.listeners");
 }
 
 static void test_reachability(void)
@@ -1137,6 +1256,10 @@ int main(void)
 	RUN(test_prefix);
 	RUN(test_host);
 	RUN(test_route_collision);
+	RUN(test_listener_names);
+	RUN(test_route_listeners);
+	RUN(test_route_listeners_bit_31);
+	RUN(test_route_collision_listeners);
 	RUN(test_reachability);
 	RUN(test_address_collision);
 	RUN(test_too_many_apps);

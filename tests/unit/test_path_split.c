@@ -136,6 +136,41 @@ static void test_absolute_form_uri(void)
 	CHECK_STR(path_info("1http://x/y", ""), "<400>");
 }
 
+/* A "." or ".." segment of the decoded path is refused: front ends
+ * normalise paths before their own access rules, so one that reaches us
+ * means the path they checked and the one routed and served can differ
+ * (route.c routes on this same split). */
+static void test_dot_segments_refused(void)
+{
+	CHECK_STR(path_info("/app/../x", "/app"), "<400>");
+	CHECK_STR(path_info("/app/./x", "/app"), "<400>");
+	CHECK_STR(path_info("/app/..", "/app"), "<400>");
+	CHECK_STR(path_info("/app/.", "/app"), "<400>");
+	CHECK_STR(path_info("/..", ""), "<400>");
+	CHECK_STR(path_info("/.", ""), "<400>");
+	CHECK_STR(path_info("/../app/x", "/app"), "<400>");
+	/* also when the dots are escaped, or in an absolute-form URI */
+	CHECK_STR(path_info("/app/%2e%2E/x", "/app"), "<400>");
+	CHECK_STR(path_info("/app/.%2e", "/app"), "<400>");
+	CHECK_STR(path_info("http://h/app/../x", "/app"), "<400>");
+	/* refused before the prefix is looked at: 400, not 404 */
+	CHECK_STR(path_info("/other/../app", "/app"), "<400>");
+	CHECK(strstr(split("/a/../b", "")->err.msg, "..") != NULL);
+	/* a dot segment in the query is not the path's business */
+	CHECK_STR(path_info("/app/x?/../y", "/app"), "/x");
+}
+
+/* Dots inside a segment are ordinary characters. */
+static void test_dots_inside_segments_kept(void)
+{
+	CHECK_STR(path_info("/app/.x/x./...", "/app"), "/.x/x./...");
+	CHECK_STR(path_info("/app/..x/x../.well-known", "/app"), "/..x/x../.well-known");
+	CHECK_STR(path_info("/a.b/c", ""), "/a.b/c");
+	CHECK_STR(path_info("/app/", "/app"), "/");
+	/* an empty segment is not a dot segment */
+	CHECK_STR(path_info("/app//x", "/app"), "//x");
+}
+
 /* PATH_INFO is NUL-terminated inside out, which needs only uri_len + 1. */
 static void test_out_buffer_bound(void)
 {
@@ -193,6 +228,24 @@ static void test_a3_decoded_refuses_nul_and_relative(void)
 	      SG_SPLIT_BAD_REQUEST);
 }
 
+/* The dot-segment rule holds for a path the front end decoded, too. */
+static void test_a3_decoded_refuses_dot_segments(void)
+{
+	char out[64];
+	const char *pi;
+	size_t pi_len;
+	struct sg_error err;
+	CHECK(sg_path_split_decoded("/app/../x", 9, "", 0, "/app", out, &pi, &pi_len, &err) ==
+	      SG_SPLIT_BAD_REQUEST);
+	CHECK(sg_path_split_decoded("/app", 4, "/.", 2, "/app", out, &pi, &pi_len, &err) ==
+	      SG_SPLIT_BAD_REQUEST);
+	/* SCRIPT_NAME "/app/." + PATH_INFO "./x" make the segment ".." */
+	CHECK(sg_path_split_decoded("/app/.", 6, "./x", 3, "/app", out, &pi, &pi_len, &err) ==
+	      SG_SPLIT_BAD_REQUEST);
+	CHECK(sg_path_split_decoded("/app", 4, "/..x", 4, "/app", out, &pi, &pi_len, &err) ==
+	      SG_SPLIT_OK);
+}
+
 int main(void)
 {
 	RUN(test_f1_prefix_stripped);
@@ -207,9 +260,12 @@ int main(void)
 	RUN(test_w3_empty_prefix);
 	RUN(test_w3_bad_prefix_mounts_nothing);
 	RUN(test_absolute_form_uri);
+	RUN(test_dot_segments_refused);
+	RUN(test_dots_inside_segments_kept);
 	RUN(test_out_buffer_bound);
 	RUN(test_percent_decode_lenient);
 	RUN(test_a3_decoded_script_name_split);
 	RUN(test_a3_decoded_refuses_nul_and_relative);
+	RUN(test_a3_decoded_refuses_dot_segments);
 	UNIT_END();
 }
