@@ -1,6 +1,7 @@
 /* A cell's credentials: the app's uid and gid, no supplementary groups,
- * no_new_privs. Runs in the cell's first process, inside its new user
- * namespace, before the worker is exec'd. */
+ * every capability set empty (permitted, effective, inheritable, bounding,
+ * ambient), securebits locked, no_new_privs. Runs in the cell's first
+ * process, inside its new user namespace, before the worker is exec'd. */
 #ifndef SG_SANDBOX_CREDS_H
 #define SG_SANDBOX_CREDS_H
 

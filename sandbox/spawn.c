@@ -7,6 +7,7 @@
 #include "sandbox/spawn.h"
 
 #include "sandbox/creds.h"
+#include "sandbox/rlimits.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -86,7 +87,9 @@ static int child_main(void *arg)
 		child_fail(c, "mount /proc for the pid namespace");
 	if (sethostname(sp->hostname, strlen(sp->hostname)) < 0)
 		child_fail(c, "sethostname");
-	const char *step = sg_creds_drop(sp->uid, sp->gid, c->as_root);
+	const char *step = sg_rlimits_apply();
+	if (step == NULL)
+		step = sg_creds_drop(sp->uid, sp->gid, c->as_root);
 	if (step != NULL)
 		child_fail(c, step);
 	/* Set after the uid change, which clears it: the cell dies with us. */

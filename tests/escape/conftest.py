@@ -1,0 +1,164 @@
+"""Fixtures for the escape suite: the integration suite's (a running
+sandgate, a work directory, test users), loaded under the module name
+integration_conftest so that it does not clash with this conftest, plus a
+cell serving attack_app.py and the same attacks run unconfined."""
+import importlib.util
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+_INTEGRATION = Path(__file__).resolve().parent.parent / "integration" / "conftest.py"
+_spec = importlib.util.spec_from_file_location("integration_conftest", _INTEGRATION)
+integration_conftest = importlib.util.module_from_spec(_spec)
+sys.modules["integration_conftest"] = integration_conftest
+_spec.loader.exec_module(integration_conftest)
+
+from integration_conftest import (IS_ROOT, SANDGATE, free_port, gid_of,  # noqa: E402,F401
+                                  http_request, sandgate, test_users, uid_of, wait_until,
+                                  workdir)
+
+PYTHON = "/usr/bin/python3"
+HERE = Path(__file__).resolve().parent
+ATTACK_APP = HERE / "attack_app.py"
+DENY_SYSCALL = HERE / "deny_syscall.py"
+
+
+def setpriv(uid, gid):
+    """argv prefix that runs a command with these ids and no other groups."""
+    return ["setpriv", "--reuid=%d" % uid, "--regid=%d" % gid, "--clear-groups"]
+
+
+def fields(detail):
+    """The key=value words of an attack's detail, as a dict."""
+    return dict(word.split("=", 1) for word in detail.split())
+
+
+class Cell:
+    """A sandgate serving attack_app.py, and the same attacks unconfined.
+
+    .mode       "system" (sandgate as root, app as nobody) or "user" (sandgate
+                as a normal user: sg-alice when we are root, else ourselves)
+    .uid, .gid  who the app runs as
+    .dir        the directory holding attack_app.py (and fcap-cat, if made)
+    """
+
+    def __init__(self, sg, mode, uid, gid, directory):
+        self.sg = sg
+        self.mode = mode
+        self.uid = uid
+        self.gid = gid
+        self.dir = directory
+
+    def attack(self, name):
+        """The attack run in a worker of the cell."""
+        resp = self.sg.get("/?attack=" + name)
+        assert resp.status == 200, resp.body
+        return resp.json()
+
+    def unconfined(self, name, as_root=False):
+        """The attack run by plain python3 outside sandgate, as the app's
+        user (or, with as_root, as root: only when we are root)."""
+        argv = [PYTHON, str(self.dir / "attack_app.py"), name]
+        if IS_ROOT and not as_root:
+            argv = setpriv(self.uid, self.gid) + argv
+        out = subprocess.run(argv, capture_output=True, text=True, timeout=60,
+                             cwd=str(self.dir))
+        assert out.returncode == 0, out.stderr
+        return json.loads(out.stdout)
+
+
+def copy_attack_app(workdir):
+    """workdir/attack/attack_app.py, readable by the app's user."""
+    directory = workdir / "attack"
+    directory.mkdir(mode=0o755)
+    directory.chmod(0o755)
+    shutil.copy(ATTACK_APP, directory / "attack_app.py")
+    (directory / "attack_app.py").chmod(0o644)
+    return directory
+
+
+def make_file_caps_binary(directory):
+    """fcap-cat: a copy of cat with cap_net_bind_service+p (root only;
+    harmless: a cat that may bind low ports)."""
+    target = directory / "fcap-cat"
+    shutil.copy("/usr/bin/cat", target)
+    target.chmod(0o755)
+    subprocess.run(["setcap", "cap_net_bind_service+p", str(target)], check=True,
+                   capture_output=True, timeout=30)
+
+
+@pytest.fixture(params=["system", "user"])
+def cell(request, sandgate, workdir):
+    """A running cell with attack_app.py, in system mode (needs root) and in
+    user mode (unprivileged user namespaces)."""
+    mode = request.param
+    if mode == "system" and not IS_ROOT:
+        pytest.skip("system mode needs root")
+    directory = copy_attack_app(workdir)
+    if IS_ROOT and shutil.which("setcap"):
+        make_file_caps_binary(directory)
+    runner = None
+    if mode == "system":
+        uid, gid = uid_of("nobody"), gid_of("nobody")
+    elif IS_ROOT:
+        request.getfixturevalue("test_users")
+        runner, uid, gid = "sg-alice", uid_of("sg-alice"), gid_of("sg-alice")
+    else:
+        uid, gid = os.getuid(), os.getgid()
+    sg = sandgate("--http", "127.0.0.1:%d" % free_port(), directory / "attack_app.py",
+                  user=runner, ready_path="/?attack=none")
+    return Cell(sg, mode, uid, gid, directory)
+
+
+class DeniedGateway:
+    """`sandgate serve ARGS` under deny_syscall.py: one system call (with
+    argument matches) fails with errno err, in the gateway and its cells."""
+
+    def __init__(self, workdir, err, rule, args):
+        self.stderr_path = workdir / "denied.stderr"
+        argv = [PYTHON, str(DENY_SYSCALL), str(err)] + rule + ["--", str(SANDGATE)] + args
+        with open(self.stderr_path, "wb") as out:
+            self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out,
+                                         stderr=out, cwd=str(workdir), start_new_session=True)
+
+    def stderr_text(self):
+        return self.stderr_path.read_text(errors="replace")
+
+    def wait_for_log(self, text, timeout=20):
+        return bool(wait_until(lambda: text in self.stderr_text() or
+                               self.proc.poll() is not None, timeout)) \
+            and text in self.stderr_text()
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                return self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                pass
+        try:
+            os.killpg(self.proc.pid, 9)
+        except ProcessLookupError:
+            pass
+        return self.proc.wait(10)
+
+
+@pytest.fixture
+def denied_gateway(workdir):
+    """Factory: denied_gateway(err, rule, args) starts a DeniedGateway;
+    every one is stopped on teardown."""
+    started = []
+
+    def start(err, rule, args):
+        gw = DeniedGateway(workdir, err, rule, [str(a) for a in args])
+        started.append(gw)
+        return gw
+
+    yield start
+    for gw in started:
+        gw.stop()
