@@ -97,7 +97,7 @@ static void conn_hand_over(struct sg_conn *c, const char *env, size_t env_len, s
 	host = sg_envblock_get(env, env_len, "HTTP_HOST", &host_len);
 	uri = sg_envblock_get(env, env_len, "REQUEST_URI", &uri_len);
 	int status = 400;
-	struct sg_app *app = uri ? sg_route(gw, c->l, host, host_len, uri, uri_len, &status) : NULL;
+	struct sg_app *app = sg_route(gw, c->l, env, env_len, &status);
 	if (app == NULL) {
 		sg_info("no app for %.*s%.*s: %d", (int)host_len, host ? host : "", (int)uri_len,
 			uri ? uri : "(no REQUEST_URI)", status);

@@ -81,8 +81,8 @@ void sg_listeners_tick(struct sg_gateway *gw, uint64_t now);
 /* route.c: the app for a request that came in on listener l, routed on
  * the path the worker will serve. NULL with *status 400 (a path the worker
  * refuses), 404 (no app) or 503 (out of memory). */
-struct sg_app *sg_route(struct sg_gateway *gw, const struct sg_listener *l, const char *host,
-			size_t host_len, const char *uri, size_t uri_len, int *status);
+struct sg_app *sg_route(struct sg_gateway *gw, const struct sg_listener *l, const char *env,
+			size_t env_len, int *status);
 
 /* apps.c: build, rebuild (reload) and free the runtime apps. */
 int sg_apps_open(struct sg_gateway *gw, struct sg_error *err);

@@ -5,7 +5,7 @@
  *
  * The path is the one the worker will serve: REQUEST_URI split by
  * sg_path_split (percent-decoded, absolute-form authority dropped, dot
- * segments refused). Matching the raw URI instead would let "/%61dmin/x"
+ * segments refused), or the front end's SCRIPT_NAME + PATH_INFO. Matching the raw URI instead would let "/%61dmin/x"
  * or "http://h/admin/x" pass the catch-all app's route and then be served
  * as "/admin/x" there. */
 #include "gateway.h"
@@ -14,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "envblock.h"
 #include "path_split.h"
 
 static bool host_matches(const char *want, const char *host, size_t host_len)
@@ -88,19 +89,40 @@ static struct sg_app *best_app(struct sg_gateway *gw, int bit, const char *host,
 	return best;
 }
 
-struct sg_app *sg_route(struct sg_gateway *gw, const struct sg_listener *l, const char *host,
-			size_t host_len, const char *uri, size_t uri_len, int *status)
+/* The path the worker will serve (gateway/worker/request.c split_path):
+ * SCRIPT_NAME + PATH_INFO when the front end sent them (Apache, whose
+ * REQUEST_URI stays the original one after an internal redirect), else
+ * REQUEST_URI. buf holds at least env_len + 1 bytes. */
+static enum sg_split_status request_path(const char *env, size_t env_len, char *buf,
+					 const char **path, size_t *path_len)
 {
-	char *buf = malloc(uri_len + 1);
+	struct sg_error err;
+	size_t sn_len, pi_len = 0, uri_len;
+	const char *sn = sg_envblock_get(env, env_len, "SCRIPT_NAME", &sn_len);
+	if (sn != NULL) {
+		const char *pi = sg_envblock_get(env, env_len, "PATH_INFO", &pi_len);
+		return sg_path_split_decoded(sn, sn_len, pi ? pi : "", pi_len, "", buf, path,
+					     path_len, &err);
+	}
+	const char *uri = sg_envblock_get(env, env_len, "REQUEST_URI", &uri_len);
+	if (uri == NULL)
+		return SG_SPLIT_BAD_REQUEST;
+	return sg_path_split(uri, uri_len, "", buf, path, path_len, &err);
+}
+
+struct sg_app *sg_route(struct sg_gateway *gw, const struct sg_listener *l, const char *env,
+			size_t env_len, int *status)
+{
+	char *buf = malloc(env_len + 1);
 	if (buf == NULL) {
 		*status = 503;
 		return NULL;
 	}
-	const char *path;
-	size_t path_len;
-	struct sg_error err;
+	const char *path, *host;
+	size_t path_len, host_len = 0;
 	struct sg_app *app = NULL;
-	if (sg_path_split(uri, uri_len, "", buf, &path, &path_len, &err) != SG_SPLIT_OK) {
+	host = sg_envblock_get(env, env_len, "HTTP_HOST", &host_len);
+	if (request_path(env, env_len, buf, &path, &path_len) != SG_SPLIT_OK) {
 		*status = 400; /* the worker would refuse it as well */
 	} else {
 		app = best_app(gw, listener_bit(gw, l), host, host_len, path, path_len);

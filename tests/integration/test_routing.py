@@ -127,3 +127,36 @@ def test_dots_inside_a_segment_are_a_name(gateway):
     tcp, unix = gateway
     assert served_by(unix, "/admin/..x/.well-known") == ("admin", "/admin", "/..x/.well-known")
     assert served_by(tcp, "/a.b/c.") == ("public", "", "/a.b/c.")
+
+
+SCGI_CONF = '''\
+listeners = ( { scgi = "127.0.0.1:%(port)d"; } );
+apps = (
+  { name = "admin"; module = "%(dir)s/admin_app.py"; processes = 1;
+    route = { prefix = "/admin"; }; },
+  { name = "public"; module = "%(dir)s/public_app.py"; processes = 1; }
+);
+'''
+
+
+def test_shared_scgi_listener_routes_on_script_name_like_the_worker(sandgate, workdir):
+    """Behind Apache a request may arrive with SCRIPT_NAME naming the path
+    being served (after an internal redirect) and REQUEST_URI the client's
+    original: the gateway routes on the same path the worker serves (A3)."""
+    from conftest import scgi_request
+    for name in ("admin", "public"):
+        path = workdir / ("%s_app.py" % name)
+        path.write_text(WHO_APP % name)
+        path.chmod(0o644)
+    port = free_port()
+    conf = workdir / "scgi.conf"
+    conf.write_text(SCGI_CONF % {"port": port, "dir": workdir})
+    conf.chmod(0o644)
+    addr = "127.0.0.1:%d" % port
+    sandgate("-c", conf, scgi=[addr])
+    resp = scgi_request(addr, "/public-page", SCRIPT_NAME="/admin/target", PATH_INFO="")
+    assert resp is not None and resp.status == 200, resp
+    assert b'"app": "admin"' in resp.body and b'"PATH_INFO": "/target"' in resp.body
+    resp = scgi_request(addr, "/admin/x", SCRIPT_NAME="/elsewhere", PATH_INFO="/y")
+    assert resp is not None and b'"app": "public"' in resp.body
+    assert b'"PATH_INFO": "/elsewhere/y"' in resp.body
