@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,8 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "sandbox/policy_dir.h"
+#include "sandbox/seccomp_build.h"
 #include "sandbox/spawn.h"
 
 #define STARTUP_TIMEOUT_MS 60000
@@ -73,7 +76,8 @@ static void push(struct worker_args *a, const char *s)
 	a->argv[a->argc] = NULL;
 }
 
-static void build_worker_args(const struct sg_app *app, const char *level, struct worker_args *a)
+static void build_worker_args(const struct sg_app *app, const char *level, bool seccomp,
+			      struct worker_args *a)
 {
 	const struct sg_app_conf *c = &app->conf;
 	a->argc = 0;
@@ -100,6 +104,8 @@ static void build_worker_args(const struct sg_app *app, const char *level, struc
 		push(a, "--listen-fd");
 	if (app->access_fd >= 0)
 		push(a, "--access-log");
+	if (seccomp)
+		push(a, "--seccomp");
 	push(a, "--log-level"), push(a, level);
 }
 
@@ -153,23 +159,43 @@ static void cell_free(struct sg_cell *c)
 	sg_loop_defer_free(l, c);
 }
 
+/* The seccomp layer: policies/wsgi.policy compiled afresh for every cell
+ * (a policy edited on disk applies from the next start or reload). Fail
+ * closed: a policy that does not read, parse or compile stops the cell. */
+static int compile_policy(const struct sg_app *app, int *fd, struct sg_error *err)
+{
+	char dir[PATH_MAX];
+	size_t insns;
+	if (sg_policy_dir(dir, sizeof dir, err) < 0 ||
+	    sg_seccomp_compile(dir, SG_POLICY_DEFAULT, fd, &insns, err) < 0)
+		return -1;
+	sg_debug("app %s: %s/%s compiled to %zu BPF instructions", app->conf.name, dir,
+		 SG_POLICY_DEFAULT, insns);
+	return 0;
+}
+
 static int cell_spawn(struct sg_cell *c, int sb_fd, int ctl_child, int disp_child,
 		      struct sg_error *err)
 {
 	struct sg_app *app = c->app;
 	struct worker_args args;
 	char *envp[4];
-	build_worker_args(app, level_name(c->gw->cfg.log_level), &args);
+	int seccomp_fd = -1;
+	if (compile_policy(app, &seccomp_fd, err) < 0)
+		return -1;
+	build_worker_args(app, level_name(c->gw->cfg.log_level), true, &args);
 	build_worker_env(envp, 4);
 	int log_fd = app->log_fd; /* a file, or the relay pipe: never our own stderr */
 	struct sg_spawn sp = {
 		.uid = app->conf.uid, .gid = app->conf.gid, .hostname = app->conf.name,
 		.exe_fd = c->gw->worker_exe, .argv = args.argv, .envp = envp,
 		.fds = { -1, log_fd, log_fd, ctl_child, disp_child, sb_fd, app->sock_fd,
-			 app->access_fd, -1 },
+			 app->access_fd, seccomp_fd },
 	};
 	int pidfd;
-	if (sg_spawn_cell(&sp, &c->pid, &pidfd, err) < 0)
+	int rc = sg_spawn_cell(&sp, &c->pid, &pidfd, err);
+	close(seccomp_fd);
+	if (rc < 0)
 		return -1;
 	return cell_watch(c, &c->pidw, pidfd, cell_exited, err);
 }

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "sandbox/policy_dir.h"
 
 static void usage(FILE *out)
 {
@@ -143,6 +144,9 @@ int sg_cmd_check(int argc, char **argv)
 	for (int i = 0; i < cfg.n_apps; i++)
 		if (check_app_files(cfg.source, &cfg.apps[i], &d) > 0)
 			failed = true;
+	/* The seccomp policy every cell gets: serve would refuse to start one. */
+	if (sg_policy_check_default(sg_diags_add, &d) < 0)
+		failed = true;
 
 	print_by_line(&d, file);
 	if (failed)

@@ -21,6 +21,7 @@ enum {
 	OPT_MAX_BODY,
 	OPT_LISTEN_FD,
 	OPT_ACCESS_LOG,
+	OPT_SECCOMP,
 	OPT_LOG_LEVEL,
 	OPT_HELP,
 };
@@ -38,6 +39,7 @@ static const struct option long_options[] = {
 	{ "max-body", required_argument, NULL, OPT_MAX_BODY },
 	{ "listen-fd", no_argument, NULL, OPT_LISTEN_FD },
 	{ "access-log", no_argument, NULL, OPT_ACCESS_LOG },
+	{ "seccomp", no_argument, NULL, OPT_SECCOMP },
 	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
@@ -48,11 +50,18 @@ const char *sg_worker_usage(void)
 	return "usage: sandgate-worker --name NAME --app SPEC [--chdir DIR] [--pythonpath DIR]...\n"
 	       "       [--venv DIR] [--prefix PREFIX] --processes N [--max-requests N]\n"
 	       "       [--timeout SECONDS] [--max-body BYTES] [--listen-fd] [--access-log]\n"
-	       "       [--log-level debug|info|warn|error]\n"
+	       "       [--seccomp] [--log-level debug|info|warn|error]\n"
 	       "\n"
 	       "The process inside a sandgate cell: imports a WSGI app once, then forks\n"
 	       "N workers that serve requests. It is started by the sandgate gateway\n"
-	       "with descriptors 3-7 set up as described in gateway/cellproto.h.\n"
+	       "with descriptors 3-8 set up as described in gateway/cellproto.h.\n"
+	       "\n"
+	       "  --seccomp  fd 8 (SG_FD_SECCOMP) is a sealed memfd holding a compiled\n"
+	       "        seccomp program (struct sock_filter[]). It is read and closed\n"
+	       "        before the app is imported, and loaded after the import and\n"
+	       "        gc.freeze(), before the first worker is forked: the zygote and\n"
+	       "        every worker run under it. A program that cannot be read or\n"
+	       "        loaded stops the cell, like a failed import.\n"
 	       "\n"
 	       "  SPEC  path/file.py[:callable] or pkg.module[:callable]; the callable\n"
 	       "        defaults to 'application', then 'app'. A relative path starts\n"
@@ -137,6 +146,7 @@ static int take_option(int opt, const char *val, struct sg_worker_args *a, struc
 		return parse_uint(val, "max-body", 0, UINT64_MAX / 2, &a->max_body, err);
 	case OPT_LISTEN_FD: a->listen_fd = true; return 0;
 	case OPT_ACCESS_LOG: a->access_log = true; return 0;
+	case OPT_SECCOMP: a->seccomp = true; return 0;
 	case OPT_LOG_LEVEL:
 		a->log_level = sg_log_level_parse(val);
 		return a->log_level < 0 ? sg_fail(err, "--log-level \"%s\" is unknown", val) : 0;

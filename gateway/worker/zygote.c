@@ -12,6 +12,7 @@
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "gateway/cellproto.h"
@@ -23,6 +24,7 @@
 #include "gateway/worker/pool.h"
 #include "gateway/worker/pyinit.h"
 #include "gateway/worker/scoreboard.h"
+#include "gateway/worker/seccomp_load.h"
 
 static struct sg_pool pool;
 
@@ -89,11 +91,35 @@ static int signal_fd(struct sg_error *err)
 	return fd;
 }
 
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/* The seccomp layer goes on after the import (which may need more than
+ * serving does) and before the first fork, so every worker inherits it. */
+static int load_seccomp(struct sg_seccomp_prog *prog, struct sg_error *err)
+{
+	size_t len = prog->len;
+	uint64_t t0 = now_us();
+	if (sg_seccomp_load(prog, err) < 0)
+		return -1;
+	sg_info("seccomp filter loaded: %zu BPF instructions in %llu us", len,
+		(unsigned long long)(now_us() - t0));
+	return 0;
+}
+
 static void start(const struct sg_worker_args *args, const char *argv0, int *sigfd)
 {
 	struct sg_error err;
 	struct sg_app_spec spec;
 	struct sg_app_location loc;
+	struct sg_seccomp_prog prog = { 0 };
+	/* Descriptor 8 is read and closed before any app code runs. */
+	if (args->seccomp && sg_seccomp_take(&prog, &err) < 0)
+		startup_failed(&err);
 	pool.board = sg_scoreboard_map(SG_FD_SCOREBOARD, args->processes, &err);
 	if (pool.board == NULL || check_descriptors(args, &err) < 0 ||
 	    sg_app_spec_parse(args->app, &spec, &err) < 0 ||
@@ -103,7 +129,7 @@ static void start(const struct sg_worker_args *args, const char *argv0, int *sig
 	if (pool.app == NULL)
 		startup_failed(&err);
 	if (sg_python_enable_faulthandler(&err) < 0 || (*sigfd = signal_fd(&err)) < 0 ||
-	    sg_python_freeze(&err) < 0)
+	    sg_python_freeze(&err) < 0 || (args->seccomp && load_seccomp(&prog, &err) < 0))
 		startup_failed(&err);
 	pool.args = args;
 	pool.n = args->processes;
