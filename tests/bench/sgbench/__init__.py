@@ -1,0 +1,1 @@
+"""The sandgate benchmark's pieces; bench.py drives them (docs/performance.md)."""
