@@ -148,6 +148,18 @@ def attack_clone_plain():
     return clone_child(0)
 
 
+def attack_thread():
+    """A thread: glibc's pthread_create tries clone3 (ENOSYS in the cell)
+    and falls back to clone, whose flags the filter allows (positive
+    control)."""
+    import threading
+    seen = []
+    t = threading.Thread(target=lambda: seen.append(threading.get_native_id()))
+    t.start()
+    t.join(30)
+    return {"ok": bool(seen), "errno": None, "detail": "tid=%s" % (seen[0] if seen else "none")}
+
+
 def attack_unshare_newuser():
     return in_child(lambda: raw("unshare", CLONE_NEWUSER)[0])
 

@@ -104,7 +104,7 @@ DENIED = {
 }
 
 # Allowed by the policy: must work in the cell (positive controls).
-ALLOWED = ["clone_plain", "unshare_files", "socket_inet", "socket_inet6",
+ALLOWED = ["clone_plain", "thread", "unshare_files", "socket_inet", "socket_inet6",
            "socket_unix_high_bits", "ioctl_fionread", "ioctl_fionread_high_bits",
            "personality_query", "chmod_plain"]
 
@@ -176,7 +176,8 @@ def test_denied_syscalls_get_their_errno(seccomp_cell):
 
 
 def test_allowed_calls_work(seccomp_cell):
-    """What the policy allows works in the cell: a plain clone, unshare
+    """What the policy allows works in the cell: a plain clone, a thread
+    (clone3 gets ENOSYS, glibc falls back to clone), unshare
     without a namespace, AF_INET/AF_INET6 sockets, AF_UNIX even with bits
     above 32 (the rule compares the low 32 bits, as the kernel reads an
     int), FIONREAD even with such bits, the personality query, chmod

@@ -461,6 +461,33 @@ static void test_compiled_policy_in_a_child(void)
 	close(fd);
 }
 
+/* wsgi-exec.policy: a program runs under it (its dynamic loader, libc
+ * start-up and exit included). */
+static void test_exec_policy_runs_a_program(void)
+{
+	int fd = -1;
+	size_t insns = 0;
+	struct sg_error err;
+	CHECK(sg_seccomp_compile(POLICY_DIR, "wsgi-exec.policy", &fd, &insns, &err) == 0);
+	struct sock_filter *prog = calloc(insns, sizeof *prog);
+	CHECK(prog != NULL && pread(fd, prog, insns * sizeof *prog, 0) == (ssize_t)(insns * sizeof *prog));
+	fflush(stdout);
+	pid_t pid = fork();
+	if (pid == 0) {
+		struct sock_fprog fprog = { .len = (unsigned short)insns, .filter = prog };
+		char *argv[] = { "sh", "-c", "exec /bin/true", NULL };
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0 &&
+		    syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &fprog) == 0)
+			execv("/bin/sh", argv);
+		_exit(127);
+	}
+	int status = 0;
+	CHECK(pid > 0 && waitpid(pid, &status, 0) == pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	free(prog);
+	close(fd);
+}
+
 int main(void)
 {
 	RUN(test_allow_with_reason);
@@ -487,6 +514,7 @@ int main(void)
 	RUN(test_compile_failures_name_file_and_line);
 	RUN(test_check_default);
 	RUN(test_compiled_policy_in_a_child);
+	RUN(test_exec_policy_runs_a_program);
 	sg_policy_free(&pol);
 	UNIT_END();
 }
