@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "sandbox/cgroup.h"
 #include "sandbox/policy_dir.h"
 #include "sandbox/seccomp_build.h"
 #include "sandbox/spawn.h"
@@ -174,6 +175,34 @@ static int compile_policy(const struct sg_app *app, int *fd, struct sg_error *er
 	return 0;
 }
 
+/* The resources layer: the app's limits in a cgroup of the cell's own,
+ * made before the zygote exists; sg_spawn_cell attaches the zygote to it
+ * before it runs. Fail closed: a limit that cannot be set stops the cell. */
+static int cell_cgroup_create(struct sg_cell *c, struct sg_error *err)
+{
+	const struct sg_app_conf *conf = &c->app->conf;
+	struct sg_cgroup_limits lim = {
+		.memory = conf->memory > 0 ? conf->memory : 0,
+		.pids = conf->pids > 0 ? conf->pids : 0,
+		.cpu_us = conf->cpu_us > 0 ? conf->cpu_us : 0,
+	};
+	if (sg_cgroup_create(conf->name, &lim, &c->cgroup, err) < 0)
+		return -1;
+	if (c->cgroup != NULL)
+		sg_debug("app %s: cgroup %s", conf->name, sg_cgroup_path(c->cgroup));
+	return 0;
+}
+
+/* Only once the zygote has been reaped: as pid 1 of the cell's pid
+ * namespace it took every other process of the cell with it. */
+static void cell_cgroup_remove(struct sg_cell *c)
+{
+	struct sg_error err;
+	if (c->cgroup != NULL && sg_cgroup_remove(c->cgroup, &err) < 0)
+		sg_warn("app %s: %s", c->app->conf.name, err.msg);
+	c->cgroup = NULL;
+}
+
 static int cell_spawn(struct sg_cell *c, int sb_fd, int ctl_child, int disp_child,
 		      struct sg_error *err)
 {
@@ -181,7 +210,7 @@ static int cell_spawn(struct sg_cell *c, int sb_fd, int ctl_child, int disp_chil
 	struct worker_args args;
 	char *envp[4];
 	int seccomp_fd = -1;
-	if (compile_policy(app, &seccomp_fd, err) < 0)
+	if (cell_cgroup_create(c, err) < 0 || compile_policy(app, &seccomp_fd, err) < 0)
 		return -1;
 	build_worker_args(app, level_name(c->gw->cfg.log_level), true, &args);
 	build_worker_env(envp, 4);
@@ -191,6 +220,7 @@ static int cell_spawn(struct sg_cell *c, int sb_fd, int ctl_child, int disp_chil
 		.exe_fd = c->gw->worker_exe, .argv = args.argv, .envp = envp,
 		.fds = { -1, log_fd, log_fd, ctl_child, disp_child, sb_fd, app->sock_fd,
 			 app->access_fd, seccomp_fd },
+		.cgroup = c->cgroup,
 	};
 	int pidfd;
 	int rc = sg_spawn_cell(&sp, &c->pid, &pidfd, err);
@@ -270,6 +300,7 @@ out:
 			syscall(SYS_pidfd_send_signal, c->pidw.fd, SIGKILL, NULL, 0);
 		if (c->pidw.fd >= 0)
 			waitid(P_PIDFD, (id_t)c->pidw.fd, &(siginfo_t){ 0 }, WEXITED);
+		cell_cgroup_remove(c);
 		cell_free(c);
 	}
 	return rc;
@@ -390,6 +421,7 @@ static void cell_exited(struct sg_watch *w, uint32_t events)
 	if (app->next == c)
 		app->next = NULL;
 	cell_unlink(c);
+	cell_cgroup_remove(c);
 	cell_free(c);
 	if (was_serving && !app->gw->stopping && !app->removed) {
 		app->failures++;

@@ -7,6 +7,8 @@
 
 #include "gateway.h"
 
+struct sg_cgroup;
+
 enum sg_cell_state {
 	SG_CELL_STARTING, /* zygote importing the app */
 	SG_CELL_READY,    /* serving */
@@ -40,6 +42,7 @@ struct sg_cell {
 	struct sg_pending *pending;
 	uint64_t started_ms;
 	uint64_t drain_deadline_ms;
+	struct sg_cgroup *cgroup; /* the cell's limits (sandbox/cgroup.h), or NULL */
 };
 
 /* dispatch.c */

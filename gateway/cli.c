@@ -22,7 +22,8 @@
 enum {
 	OPT_HTTP = 256, OPT_SCGI, OPT_PROCESSES, OPT_CHDIR, OPT_PYTHONPATH, OPT_VENV, OPT_USER,
 	OPT_MAX_REQUESTS, OPT_TIMEOUT, OPT_LOG_LEVEL, OPT_SOCKET_MODE, OPT_ALLOW_UID, OPT_PREFIX,
-	OPT_MAX_BODY, OPT_ACCESS_LOG, OPT_LOG, OPT_SOCKET_GROUP, OPT_END,
+	OPT_MAX_BODY, OPT_ACCESS_LOG, OPT_LOG, OPT_SOCKET_GROUP, OPT_MEMORY, OPT_PIDS, OPT_CPU,
+	OPT_END,
 };
 
 static const struct option long_options[] = {
@@ -41,6 +42,9 @@ static const struct option long_options[] = {
 	{ "allow-uid", required_argument, NULL, OPT_ALLOW_UID },
 	{ "prefix", required_argument, NULL, OPT_PREFIX },
 	{ "max-body", required_argument, NULL, OPT_MAX_BODY },
+	{ "memory", required_argument, NULL, OPT_MEMORY },
+	{ "pids", required_argument, NULL, OPT_PIDS },
+	{ "cpu", required_argument, NULL, OPT_CPU },
 	{ "access-log", required_argument, NULL, OPT_ACCESS_LOG },
 	{ "log", required_argument, NULL, OPT_LOG },
 	{ "config", required_argument, NULL, 'c' },
@@ -79,6 +83,15 @@ void sg_cli_serve_usage(FILE *out)
 	      "  --max-requests N       recycle a worker after N requests (default 0: never)\n"
 	      "  --timeout SECONDS      per request, 1-86400 (default 60)\n"
 	      "  --max-body BYTES       largest request body; 413 above (default 1073741824)\n"
+	      "\n"
+	      "The cell's limits (cgroup; max = none):\n"
+	      "  --memory SIZE          memory of the whole cell: bytes, or 512M, 2G...\n"
+	      "                         (default: none)\n"
+	      "  --pids N               processes and threads in the cell (default: 512 as\n"
+	      "                         root, none otherwise)\n"
+	      "  --cpu CPUS             CPU time: a fraction of one CPU (0.5) or a percentage\n"
+	      "                         (50%) (default: none)\n"
+	      "  Without root, a limit needs a delegated cgroup, or the cell does not start.\n"
 	      "\n"
 	      "Logs:\n"
 	      "  --log FILE             the app's output and tracebacks (default: the gateway's log)\n"
@@ -226,6 +239,18 @@ static int apply_text_option(struct serve_args *a, int opt, const char *val,
 		if (sg_config_check_group(val, &why) < 0)
 			return sg_fail(err, "--socket-group: %s", why.msg);
 		a->socket_group = val;
+		return 0;
+	case OPT_MEMORY:
+		if (sg_config_parse_memory(val, &app->memory, &why) < 0)
+			return sg_fail(err, "--memory: %s", why.msg);
+		return 0;
+	case OPT_PIDS:
+		if (sg_config_parse_pids(val, &app->pids, &why) < 0)
+			return sg_fail(err, "--pids: %s", why.msg);
+		return 0;
+	case OPT_CPU:
+		if (sg_config_parse_cpu(val, &app->cpu_us, &why) < 0)
+			return sg_fail(err, "--cpu: %s", why.msg);
 		return 0;
 	case OPT_LOG_LEVEL:
 		a->cfg->log_level = sg_log_level_parse(val);
@@ -506,6 +531,9 @@ static int build_config(struct serve_args *a, struct sg_error *err)
 	if (a->app_spec == NULL)
 		return sg_fail(err, "missing APP: sandgate serve [options] APP, or sandgate serve "
 				    "-c FILE");
+	struct sg_error why;
+	if (sg_config_check_pids(a->app->pids, a->app->processes, &why) < 0)
+		return sg_fail(err, "--pids: %s", why.msg);
 	if (build_module(a->app_spec, a->app, err) < 0 || build_sockets(a, err) < 0 ||
 	    check_modes(a, err) < 0)
 		return -1;

@@ -216,6 +216,9 @@ void sg_config_defaults_app(struct sg_app_conf *app)
 	app->max_body = SG_DEFAULT_MAX_BODY;
 	app->socket_mode = 0660;
 	app->socket_gid = (gid_t)-1;
+	app->memory = SG_LIMIT_DEFAULT;
+	app->pids = SG_LIMIT_DEFAULT;
+	app->cpu_us = SG_LIMIT_DEFAULT;
 }
 
 static void config_init_empty(struct sg_config *cfg, const char *source)

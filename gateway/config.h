@@ -28,6 +28,16 @@
 #define SG_CONFIG_FILE_MAX (1024 * 1024) /* bytes sg_config_load reads at most */
 #define SG_DIAGS_MAX 200         /* problems kept; later ones are dropped */
 
+/* Cell limits (cgroup): memory, pids, cpu. */
+#define SG_LIMIT_DEFAULT (-1)    /* not set: sg_config_resolve puts the mode's default */
+#define SG_LIMIT_NONE 0          /* "max": no limit */
+#define SG_DEFAULT_PIDS 512      /* system mode's pids when not set */
+#define SG_MAX_PIDS 4194304      /* the kernel's PID_MAX_LIMIT */
+#define SG_MIN_MEMORY (1LL << 20)
+#define SG_CPU_PERIOD_US 100000  /* cpu is CPU time per this period */
+#define SG_MIN_CPU_US 1000       /* 0.01 CPU: the kernel's smallest quota */
+#define SG_MAX_CPU_US 102400000  /* 1024 CPUs */
+
 enum sg_listener_kind { SG_LISTEN_HTTP, SG_LISTEN_SCGI };
 
 struct sg_listener_conf {
@@ -73,6 +83,11 @@ struct sg_app_conf {
 	/* route.listeners: bit i = the config's listeners[i] routes to this
 	 * app; 0 = every listener (the default). */
 	uint32_t listener_mask;
+	/* Cell limits: SG_LIMIT_DEFAULT until sg_config_resolve, then a
+	 * limit or SG_LIMIT_NONE. */
+	long long memory;        /* bytes */
+	int pids;                /* processes and threads, > processes */
+	int cpu_us;              /* CPU time per SG_CPU_PERIOD_US: 0.5 CPU = 50000 */
 	char log[PATH_MAX];      /* "" = the gateway's stderr */
 	char access_log[PATH_MAX]; /* "" = none */
 	int line;
@@ -156,6 +171,17 @@ int sg_config_parse_mode(const char *text, int *mode, struct sg_error *err);
 /* A socket_group: a group name (1-63 bytes, no '-' first, no blank, ':',
  * ',' or '/'), or a gid in digits, 0..4294967294. */
 int sg_config_check_group(const char *group, struct sg_error *err);
+
+/* Cell limits, as text (pure). Each also takes "max": no limit
+ * (SG_LIMIT_NONE). memory: bytes, or a number with K, M, G or T (powers of
+ * 1024), at least SG_MIN_MEMORY. pids: 1..SG_MAX_PIDS. cpu: a fraction of
+ * one CPU ("0.5", at most 5 decimals) or a percentage ("50%", at most 3
+ * decimals), 0.01..1024 CPUs, into CPU time per SG_CPU_PERIOD_US. */
+int sg_config_parse_memory(const char *text, long long *bytes, struct sg_error *err);
+int sg_config_parse_pids(const char *text, int *pids, struct sg_error *err);
+int sg_config_parse_cpu(const char *text, int *cpu_us, struct sg_error *err);
+/* pids must leave room for the zygote and its workers: more than processes. */
+int sg_config_check_pids(int pids, int processes, struct sg_error *err);
 
 /* ---- the command line ---- */
 

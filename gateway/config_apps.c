@@ -3,6 +3,7 @@
 #include "config_internal.h"
 
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -71,7 +72,7 @@ static void parse_user(struct parse_ctx *c, const config_setting_t *s, struct sg
 struct app_settings {
 	const config_setting_t *name, *module, *chdir, *pythonpath, *venv, *user, *processes,
 		*max_requests, *timeout, *queue, *max_body, *socket, *socket_mode, *socket_group,
-		*route, *log, *access_log;
+		*route, *log, *access_log, *memory, *pids, *cpu;
 };
 
 static void match_app_keys(struct parse_ctx *c, const config_setting_t *g,
@@ -85,6 +86,7 @@ static void match_app_keys(struct parse_ctx *c, const config_setting_t *g,
 		{ "socket", &k->socket }, { "socket_mode", &k->socket_mode },
 		{ "socket_group", &k->socket_group },
 		{ "route", &k->route }, { "log", &k->log }, { "access_log", &k->access_log },
+		{ "memory", &k->memory }, { "pids", &k->pids }, { "cpu", &k->cpu },
 	};
 	cfg_match_keys(c, g, keys, CFG_N_KEYS(keys), c->label);
 }
@@ -119,6 +121,62 @@ static void parse_app_limits(struct parse_ctx *c, const struct app_settings *k,
 	cfg_get_int_into(c, k->queue, "queue", 0, SG_MAX_QUEUE, &app->queue);
 	if (k->max_body != NULL)
 		cfg_get_int(c, k->max_body, "max_body", 0, LLONG_MAX, &app->max_body);
+}
+
+/* A cell limit given as an integer or a string: the integer as text, or
+ * the string, for the shared parser (config_limits.c). */
+static bool limit_text(struct parse_ctx *c, const config_setting_t *s, const char *what,
+		       const char *types, char *text, size_t size)
+{
+	int type = config_setting_type(s);
+	if (type == CONFIG_TYPE_INT || type == CONFIG_TYPE_INT64) {
+		snprintf(text, size, "%lld", config_setting_get_int64(s));
+		return true;
+	}
+	if (type == CONFIG_TYPE_STRING)
+		return cfg_get_string(c, s, what, text, size);
+	cfg_problem(c, s, "%s must be %s, not %s", what, types, cfg_type_name(s));
+	return false;
+}
+
+/* cpu = 0.5 is a number with a fraction, which libconfig keeps as a
+ * double: rounded to the microsecond. */
+static void parse_cpu(struct parse_ctx *c, const config_setting_t *s, struct sg_app_conf *app)
+{
+	char text[64];
+	struct sg_error err;
+	if (config_setting_type(s) == CONFIG_TYPE_FLOAT) {
+		double v = config_setting_get_float(s);
+		if (!(v >= (double)SG_MIN_CPU_US / SG_CPU_PERIOD_US &&
+		      v <= (double)SG_MAX_CPU_US / SG_CPU_PERIOD_US))
+			cfg_problem(c, s, "cpu must be 0.01..1024 CPUs, got %g", v);
+		else
+			app->cpu_us = (int)(v * SG_CPU_PERIOD_US + 0.5);
+		return;
+	}
+	if (limit_text(c, s, "cpu", "a number such as 0.5 or a string such as \"50%\"", text,
+		       sizeof text) && sg_config_parse_cpu(text, &app->cpu_us, &err) < 0)
+		cfg_problem(c, s, "cpu: %s", err.msg);
+}
+
+static void parse_app_cgroup(struct parse_ctx *c, const struct app_settings *k,
+			     struct sg_app_conf *app)
+{
+	char text[64];
+	struct sg_error err;
+	if (k->memory != NULL &&
+	    limit_text(c, k->memory, "memory", "bytes (an integer) or a string such as \"512M\"",
+		       text, sizeof text) &&
+	    sg_config_parse_memory(text, &app->memory, &err) < 0)
+		cfg_problem(c, k->memory, "memory: %s", err.msg);
+	if (k->pids != NULL &&
+	    limit_text(c, k->pids, "pids", "an integer or \"max\"", text, sizeof text)) {
+		if (sg_config_parse_pids(text, &app->pids, &err) < 0 ||
+		    sg_config_check_pids(app->pids, app->processes, &err) < 0)
+			cfg_problem(c, k->pids, "pids: %s", err.msg);
+	}
+	if (k->cpu != NULL)
+		parse_cpu(c, k->cpu, app);
 }
 
 /* socket_mode and socket_group (s, named what) need the app's own socket,
@@ -179,6 +237,7 @@ static void parse_app(struct parse_ctx *c, const config_setting_t *g, int index,
 	if (k.user != NULL)
 		parse_user(c, k.user, app);
 	parse_app_limits(c, &k, app);
+	parse_app_cgroup(c, &k, app);
 	parse_app_socket(c, &k, app);
 	if (k.route != NULL)
 		cfg_parse_route(c, k.route, cfg, app);

@@ -5,7 +5,9 @@
  * app without `user` runs as "nobody" (logged, so it is not a surprise),
  * and a user whose uid or primary gid is 0 is refused. As a normal user
  * (user mode) the gateway can only run apps as itself, so `user` must be
- * absent or name that same account. */
+ * absent or name that same account.
+ *
+ * Also the cell limits' defaults, which depend on the same mode. */
 #include "config.h"
 
 #include <pwd.h>
@@ -138,9 +140,23 @@ static void resolve_socket_group(struct resolve_ctx *r, const char *group, gid_t
 	}
 }
 
+/* Limits not set get the mode's default: as root pids = 512 (a fork bomb
+ * stays in its cell), memory and cpu none; as a normal user none at all,
+ * since cgroups are writable without root only where delegated. */
+static void default_limits(struct sg_app_conf *app, uid_t gateway_uid)
+{
+	if (app->memory == SG_LIMIT_DEFAULT)
+		app->memory = SG_LIMIT_NONE;
+	if (app->pids == SG_LIMIT_DEFAULT)
+		app->pids = gateway_uid == 0 ? SG_DEFAULT_PIDS : SG_LIMIT_NONE;
+	if (app->cpu_us == SG_LIMIT_DEFAULT)
+		app->cpu_us = SG_LIMIT_NONE;
+}
+
 static void resolve_app(struct resolve_ctx *r, struct sg_app_conf *app)
 {
 	char label[SG_NAME_MAX + 8];
+	default_limits(app, r->gateway_uid);
 	if (r->gateway_uid == 0)
 		resolve_as_root(r, app);
 	else

@@ -1,8 +1,9 @@
 /* The cell's first process is created with clone(2) and all namespaces at
  * once, so it is pid 1 of its pid namespace from the start. The parent maps
  * the app's uid and gid into the new user namespace (only root in the
- * parent namespace may map a uid other than its own), then lets the child
- * go on. The child reports any failure as a message on a close-on-exec
+ * parent namespace may map a uid other than its own), attaches it to the
+ * cell's cgroup when it has one (sandbox/cgroup.c), then lets the child go
+ * on, so that everything it runs is already under the cell's limits. The child reports any failure as a message on a close-on-exec
  * pipe; a successful exec closes the pipe with nothing written. */
 #include "sandbox/spawn.h"
 
@@ -184,7 +185,8 @@ int sg_spawn_cell(const struct sg_spawn *sp, pid_t *pid, int *pidfd, struct sg_e
 	report[1] = -1;
 	close(go[0]);
 	go[0] = -1;
-	if (write_id_maps(child, sp->uid, sp->gid, ctx.as_root, err) < 0) {
+	if (write_id_maps(child, sp->uid, sp->gid, ctx.as_root, err) < 0 ||
+	    sg_cgroup_attach(sp->cgroup, child, err) < 0) {
 		kill(child, SIGKILL);
 		waitpid(child, NULL, 0);
 		goto out;

@@ -9,6 +9,7 @@
 #include <sys/types.h>
 
 #include "gateway/error.h"
+#include "sandbox/cgroup.h"
 
 #define SG_SPAWN_MAX_FDS 9
 
@@ -22,6 +23,9 @@ struct sg_spawn {
 	/* fds[i] becomes descriptor i in the child; -1 leaves i closed
 	 * (0 is always /dev/null when -1). */
 	int fds[SG_SPAWN_MAX_FDS];
+	/* NULL, or the cell's cgroup: the first process is attached to it
+	 * after the id maps are written and before it runs on. */
+	const struct sg_cgroup *cgroup;
 };
 
 /* Starts the cell's first process (pid 1 of its pid namespace). Returns 0

@@ -25,6 +25,11 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SETUID_BINARY = "/usr/bin/su"              # setuid root on Debian
 FILE_CAPS_BINARY = os.path.join(HERE, "fcap-cat")  # made by the test: cat + cap_net_bind_service
 NOFILE_MAX = 4096                          # sandbox/rlimits.h SG_RLIMIT_NOFILE_MAX
+FORK_BOMB_CAP = 256        # children at most: a cell's pids limit stops the loop first
+FORK_BOMB_HOLD = 3.0       # seconds the children are held, for the test to look around
+MEMORY_HOG_CAP = 256 << 20  # bytes at most: a cell's memory limit stops the loop first
+MEMORY_HOG_CHUNK = 8 << 20
+CPU_SPIN_SECONDS = 1.0     # wall time the CPU spin takes
 
 PR_CAPBSET_READ = 23
 PR_GET_SECUREBITS = 27
@@ -225,6 +230,58 @@ def attack_nofile_limit():
         raise_limit(resource.RLIMIT_NOFILE, resource.getrlimit(resource.RLIMIT_NOFILE)[1])
     ok = resource.getrlimit(resource.RLIMIT_NOFILE)[0] > NOFILE_MAX
     return result(ok, err, before=before, after=limit_text(resource.RLIMIT_NOFILE))
+
+
+# ---------------------------------------------------------------- rows 30-31
+
+def attack_fork_bomb():
+    """A fork loop: children that wait on a pipe, until fork fails or
+    FORK_BOMB_CAP of them run. They are held FORK_BOMB_HOLD seconds, then
+    let go (the pipe closes) and reaped. Gained: all of them started."""
+    r, w = os.pipe()
+    children, err = [], None
+    try:
+        while len(children) < FORK_BOMB_CAP:
+            try:
+                pid = os.fork()
+            except OSError as e:
+                err = e.errno
+                break
+            if pid == 0:
+                os.close(w)
+                os.read(r, 1)  # EOF once the parent closes w
+                os._exit(0)
+            children.append(pid)
+        time.sleep(FORK_BOMB_HOLD)
+    finally:
+        os.close(w)
+        os.close(r)
+        for pid in children:
+            os.waitpid(pid, 0)
+    return result(err is None, err, children=len(children), fork=errname(err))
+
+
+def attack_memory_hog():
+    """An allocation loop, MEMORY_HOG_CHUNK at a time with every page
+    written, up to MEMORY_HOG_CAP. Gained: all of it. Under a memory limit
+    the OOM killer ends this process before it can answer."""
+    chunks = []
+    try:
+        while len(chunks) * MEMORY_HOG_CHUNK < MEMORY_HOG_CAP:
+            chunks.append(b"\x01" * MEMORY_HOG_CHUNK)
+    except MemoryError:
+        return result(False, errno_names.ENOMEM, allocated=len(chunks) * MEMORY_HOG_CHUNK)
+    return result(True, None, allocated=len(chunks) * MEMORY_HOG_CHUNK)
+
+
+def attack_cpu_spin():
+    """Spins for CPU_SPIN_SECONDS of wall time. Gained: more than half of
+    it as CPU time (a cell's cpu quota gives it less)."""
+    start, before = time.monotonic(), time.process_time()
+    while time.monotonic() - start < CPU_SPIN_SECONDS:
+        pass
+    used = time.process_time() - before
+    return result(used > CPU_SPIN_SECONDS / 2, None, cpu="%.3f" % used)
 
 
 ATTACKS = {name[len("attack_"):]: fn for name, fn in globals().items()

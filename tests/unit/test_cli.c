@@ -72,6 +72,9 @@ static void test_defaults(void)
 	CHECK_STR(a->module, in_tmp("app.py"));
 	CHECK(a->processes == 2 && a->timeout == 60 && a->max_requests == 0);
 	CHECK(a->max_body == 1LL << 30 && a->queue == 100 && a->line == 0);
+	/* Limits not given: the mode's default, put by sg_config_resolve. */
+	CHECK(a->memory == SG_LIMIT_DEFAULT && a->pids == SG_LIMIT_DEFAULT);
+	CHECK(a->cpu_us == SG_LIMIT_DEFAULT);
 	CHECK(!a->has_socket);
 	CHECK(a->uid == (uid_t)-1);
 	/* Neither --http nor --scgi: --http 127.0.0.1:8080. */
@@ -457,6 +460,59 @@ static void test_user(void)
 	sg_diags_free(&d);
 }
 
+/* ---- cell limits (cgroup) --------------------------------------------------- */
+
+static void test_cell_limits(void)
+{
+	CHECK(serve("--memory", "64M", "--pids", "32", "--cpu", "0.5", "app.py", NULL) == 0);
+	CHECK(cfg.apps[0].memory == 64LL << 20 && cfg.apps[0].pids == 32);
+	CHECK(cfg.apps[0].cpu_us == 50000);
+	CHECK(serve("--memory=1073741824", "--cpu=25%", "--pids=max", "app.py", NULL) == 0);
+	CHECK(cfg.apps[0].memory == 1LL << 30 && cfg.apps[0].cpu_us == 25000);
+	CHECK(cfg.apps[0].pids == SG_LIMIT_NONE);
+	CHECK(serve("--memory", "max", "--cpu", "max", "app.py", NULL) == 0);
+	CHECK(cfg.apps[0].memory == SG_LIMIT_NONE && cfg.apps[0].cpu_us == SG_LIMIT_NONE);
+	/* As root, --pids max turns the default 512 off. */
+	struct sg_diags d = { 0 };
+	CHECK(serve("--pids", "max", "app.py", NULL) == 0);
+	CHECK(sg_config_resolve(&cfg, 0, &d) == 0 && cfg.apps[0].pids == SG_LIMIT_NONE);
+	CHECK(serve("app.py", NULL) == 0);
+	CHECK(sg_config_resolve(&cfg, 0, &d) == 0 && cfg.apps[0].pids == 512);
+	CHECK(cfg.apps[0].memory == SG_LIMIT_NONE && cfg.apps[0].cpu_us == SG_LIMIT_NONE);
+	CHECK(serve("app.py", NULL) == 0);
+	CHECK(sg_config_resolve(&cfg, 65534, &d) == 0 && cfg.apps[0].pids == SG_LIMIT_NONE);
+	sg_diags_free(&d);
+}
+
+static void test_cell_limits_bad(void)
+{
+	expect_error(serve("--memory", "64MB", "app.py", NULL),
+		     "--memory: expected a size in bytes, or with K, M, G or T (1024-based) such as "
+		     "512M, at least 1M, or max; got \"64MB\"");
+	expect_error(serve("--memory", "1000", "app.py", NULL),
+		     "--memory: expected a size in bytes, or with K, M, G or T (1024-based) such as "
+		     "512M, at least 1M, or max; got \"1000\"");
+	expect_error(serve("--pids", "0", "app.py", NULL),
+		     "--pids: expected an integer 1-4194304 or max, got \"0\"");
+	expect_error(serve("--pids", "-3", "app.py", NULL),
+		     "--pids: expected an integer 1-4194304 or max, got \"-3\"");
+	expect_error(serve("--cpu", "0.001", "app.py", NULL),
+		     "--cpu: expected a fraction of one CPU (0.5) or a percentage (50%), 0.01-1024 "
+		     "CPUs, or max; got \"0.001\"");
+	expect_error(serve("--cpu", "half", "app.py", NULL),
+		     "--cpu: expected a fraction of one CPU (0.5) or a percentage (50%), 0.01-1024 "
+		     "CPUs, or max; got \"half\"");
+	expect_error(serve("--pids", "3", "--pids", "4", "app.py", NULL), "--pids is given twice");
+	/* Room for the zygote and its workers, whatever the order. */
+	expect_error(serve("--pids", "4", "--processes", "4", "app.py", NULL),
+		     "--pids: pids 4 leaves no room for the zygote and 4 workers: it must be at "
+		     "least 5");
+	expect_error(serve("--pids", "2", "app.py", NULL),
+		     "--pids: pids 2 leaves no room for the zygote and 2 workers: it must be at "
+		     "least 3");
+	CHECK(serve("--processes", "4", "--pids", "5", "app.py", NULL) == 0);
+}
+
 static void make_fixture(void)
 {
 	snprintf(tmpdir, sizeof tmpdir, "/tmp/sg-test-cli-XXXXXX");
@@ -503,6 +559,8 @@ int main(void)
 	RUN(test_directories);
 	RUN(test_logs);
 	RUN(test_user);
+	RUN(test_cell_limits);
+	RUN(test_cell_limits_bad);
 	sg_config_free(&cfg);
 	if (chdir(cwd) == 0) {
 		char cmd[128];

@@ -124,7 +124,7 @@ static const char full_text[] =
 	"    module = \"/srv/blog/app.py:application\";\n"
 	"    chdir = \"/srv/blog\"; pythonpath = [ \"/srv/blog/lib\", \"lib2\" ]; venv = \"/srv/blog/venv\";\n"
 	"    user = \"alice\"; processes = 4; max_requests = 1000; timeout = 30; queue = 7;\n"
-	"    max_body = 104857600;\n"
+	"    max_body = 104857600; memory = \"512M\"; pids = 64; cpu = 0.5;\n"
 	"    socket = \"unix:/run/sg/blog.sock\"; socket_mode = \"0660\"; socket_group = 33;\n"
 	"    route = { prefix = \"/blog\"; host = \"Blog.Example.com\"; };\n"
 	"    log = \"/var/log/sg/blog.log\"; access_log = \"logs/blog.access.log\";\n"
@@ -164,6 +164,7 @@ static void test_full_file(void)
 	CHECK_STR(a->user, "alice");
 	CHECK(a->processes == 4 && a->max_requests == 1000 && a->timeout == 30 && a->queue == 7);
 	CHECK(a->max_body == 104857600);
+	CHECK(a->memory == 512LL << 20 && a->pids == 64 && a->cpu_us == 50000);
 	CHECK(a->has_socket && a->socket.is_unix && a->socket_mode == 0660);
 	CHECK_STR(a->socket_group, "33");
 	CHECK_STR(a->prefix, "/blog");
@@ -172,6 +173,9 @@ static void test_full_file(void)
 	CHECK_STR(a->access_log, "/etc/sg/logs/blog.access.log");
 	CHECK_STR(cfg.apps[1].module, "wiki.wsgi:app");
 	CHECK(!cfg.apps[1].has_socket);
+	/* Not set: the mode's default, put by sg_config_resolve. */
+	CHECK(cfg.apps[1].memory == SG_LIMIT_DEFAULT && cfg.apps[1].pids == SG_LIMIT_DEFAULT);
+	CHECK(cfg.apps[1].cpu_us == SG_LIMIT_DEFAULT);
 }
 
 /* ---- unknown settings, types, syntax ------------------------------------ */
@@ -1150,6 +1154,156 @@ static void test_resolve_command_line(void)
 		  "command line: --user no-such-user-xyz: unknown user");
 }
 
+/* ---- cell limits (cgroup) --------------------------------------------------------- */
+
+static void test_limit_forms(void)
+{
+	expect_app_setting("memory = 67108864;", NULL);
+	CHECK(cfg.apps[0].memory == 64LL << 20);
+	expect_app_setting("memory = 4294967296L;", NULL);
+	CHECK(cfg.apps[0].memory == 4LL << 30);
+	expect_app_setting("memory = \"64M\";", NULL);
+	CHECK(cfg.apps[0].memory == 64LL << 20);
+	expect_app_setting("memory = \"1g\";", NULL);
+	CHECK(cfg.apps[0].memory == 1LL << 30);
+	expect_app_setting("memory = \"2048K\";", NULL);
+	CHECK(cfg.apps[0].memory == 2LL << 20);
+	expect_app_setting("memory = \"1T\";", NULL);
+	CHECK(cfg.apps[0].memory == 1LL << 40);
+	expect_app_setting("memory = \"max\";", NULL);
+	CHECK(cfg.apps[0].memory == SG_LIMIT_NONE);
+	expect_app_setting("pids = 32;", NULL);
+	CHECK(cfg.apps[0].pids == 32);
+	expect_app_setting("pids = \"max\";", NULL);
+	CHECK(cfg.apps[0].pids == SG_LIMIT_NONE);
+	expect_app_setting("pids = 4194304;", NULL);
+	CHECK(cfg.apps[0].pids == 4194304);
+	expect_app_setting("cpu = 0.5;", NULL);
+	CHECK(cfg.apps[0].cpu_us == 50000);
+	expect_app_setting("cpu = 0.01;", NULL);
+	CHECK(cfg.apps[0].cpu_us == 1000);
+	expect_app_setting("cpu = 2;", NULL);
+	CHECK(cfg.apps[0].cpu_us == 200000);
+	expect_app_setting("cpu = \"50%\";", NULL);
+	CHECK(cfg.apps[0].cpu_us == 50000);
+	expect_app_setting("cpu = \"12.5%\";", NULL);
+	CHECK(cfg.apps[0].cpu_us == 12500);
+	expect_app_setting("cpu = \"250%\";", NULL);
+	CHECK(cfg.apps[0].cpu_us == 250000);
+	expect_app_setting("cpu = \"0.33333\";", NULL);
+	CHECK(cfg.apps[0].cpu_us == 33333);
+	expect_app_setting("cpu = \"max\";", NULL);
+	CHECK(cfg.apps[0].cpu_us == SG_LIMIT_NONE);
+	expect_app_setting("cpu = 1024.0;", NULL);
+	CHECK(cfg.apps[0].cpu_us == 102400000);
+}
+
+#define SIZE_WANTED "expected a size in bytes, or with K, M, G or T (1024-based) such as 512M, " \
+		    "at least 1M, or max; got "
+#define CPU_WANTED "expected a fraction of one CPU (0.5) or a percentage (50%), 0.01-1024 " \
+		   "CPUs, or max; got "
+
+static void test_limit_bad(void)
+{
+	const char *pre = "test.conf:2: app \"a\": ";
+	char want[512];
+	static const char *const memory_bad[] = { "0", "1048575", "512X", "512MB", "-1", "1.5G",
+						  " 1G", "M", "", "9999999999999999999", "8388608T" };
+	for (size_t i = 0; i < sizeof memory_bad / sizeof memory_bad[0]; i++) {
+		char setting[96];
+		snprintf(setting, sizeof setting, "memory = \"%s\";", memory_bad[i]);
+		snprintf(want, sizeof want, "%smemory: %s\"%s\"", pre, SIZE_WANTED, memory_bad[i]);
+		expect_app_setting(setting, want);
+	}
+	expect_app_setting("memory = 1024;", "test.conf:2: app \"a\": memory: " SIZE_WANTED "\"1024\"");
+	expect_app_setting("memory = 1.5;", "test.conf:2: app \"a\": memory must be bytes (an integer) "
+					   "or a string such as \"512M\", not a number with a fraction");
+	expect_app_setting("pids = 0;",
+			   "test.conf:2: app \"a\": pids: expected an integer 1-4194304 or max, got \"0\"");
+	expect_app_setting("pids = 4194305;", "test.conf:2: app \"a\": pids: expected an integer "
+					      "1-4194304 or max, got \"4194305\"");
+	expect_app_setting("pids = \"32.0\";", "test.conf:2: app \"a\": pids: expected an integer "
+					       "1-4194304 or max, got \"32.0\"");
+	expect_app_setting("pids = 2.5;", "test.conf:2: app \"a\": pids must be an integer or \"max\", "
+					  "not a number with a fraction");
+	/* Room for the zygote and its workers. */
+	expect_app_setting("processes = 4; pids = 4;", "test.conf:2: app \"a\": pids: pids 4 leaves no "
+						    "room for the zygote and 4 workers: it must be at least 5");
+	expect_app_setting("processes = 4; pids = 5;", NULL);
+	static const char *const cpu_bad[] = { "0", "0.009", "0.000001", "1025", "50", "-0.5",
+					       "0.5%", "1.%", ".5", "50 %", "max%", "%", "1e3" };
+	for (size_t i = 0; i < sizeof cpu_bad / sizeof cpu_bad[0]; i++) {
+		char setting[96];
+		snprintf(setting, sizeof setting, "cpu = \"%s\";", cpu_bad[i]);
+		snprintf(want, sizeof want, "%scpu: %s\"%s\"", pre, CPU_WANTED, cpu_bad[i]);
+		if (strcmp(cpu_bad[i], "50") == 0) /* 50 CPUs are fine; "50" is too */
+			expect_app_setting(setting, NULL);
+		else
+			expect_app_setting(setting, want);
+	}
+	expect_app_setting("cpu = 0.0;", "test.conf:2: app \"a\": cpu must be 0.01..1024 CPUs, got 0");
+	expect_app_setting("cpu = 2000.0;",
+			   "test.conf:2: app \"a\": cpu must be 0.01..1024 CPUs, got 2000");
+	expect_app_setting("cpu = 0;", "test.conf:2: app \"a\": cpu: " CPU_WANTED "\"0\"");
+	expect_app_setting("cpu = true;", "test.conf:2: app \"a\": cpu must be a number such as 0.5 or a "
+					  "string such as \"50%\", not a boolean");
+}
+
+static void test_limit_parsers(void)
+{
+	long long bytes = 0;
+	int n = 0;
+	struct sg_error err;
+	CHECK(sg_config_parse_memory("1M", &bytes, &err) == 0 && bytes == 1 << 20);
+	CHECK(sg_config_parse_memory("1048576", &bytes, &err) == 0 && bytes == 1 << 20);
+	CHECK(sg_config_parse_memory("8388607T", &bytes, &err) == 0 && bytes == 8388607LL << 40);
+	CHECK(sg_config_parse_memory("9223372036854775807", &bytes, &err) == 0 &&
+	      bytes == LLONG_MAX);
+	CHECK(sg_config_parse_memory("9223372036854775808", &bytes, &err) == -1);
+	CHECK(sg_config_parse_memory("99999999999999999999999999", &bytes, &err) == -1);
+	CHECK(sg_config_parse_pids("1", &n, &err) == 0 && n == 1);
+	CHECK(sg_config_parse_pids("max", &n, &err) == 0 && n == SG_LIMIT_NONE);
+	CHECK(sg_config_parse_pids("+5", &n, &err) == -1);
+	CHECK(sg_config_parse_pids("99999999999999999999", &n, &err) == -1);
+	CHECK(sg_config_parse_cpu("1", &n, &err) == 0 && n == 100000);
+	CHECK(sg_config_parse_cpu("1.00000", &n, &err) == 0 && n == 100000);
+	CHECK(sg_config_parse_cpu("1.000001", &n, &err) == -1);
+	CHECK(sg_config_parse_cpu("1%", &n, &err) == 0 && n == 1000);
+	CHECK(sg_config_parse_cpu("0.999%", &n, &err) == -1);
+	CHECK(sg_config_parse_cpu("102400%", &n, &err) == 0 && n == 102400000);
+	CHECK(sg_config_parse_cpu("102400.001%", &n, &err) == -1);
+	CHECK(sg_config_parse_cpu("1024", &n, &err) == 0 && n == 102400000);
+	CHECK(sg_config_parse_cpu("99999999999999999999", &n, &err) == -1);
+	CHECK(sg_config_check_pids(SG_LIMIT_NONE, 128, &err) == 0);
+	CHECK(sg_config_check_pids(3, 2, &err) == 0);
+	CHECK(sg_config_check_pids(1, 1, &err) == -1);
+	CHECK_STR(err.msg, "pids 1 leaves no room for the zygote and 1 worker: it must be at least 2");
+}
+
+/* Not set: as root pids = 512, memory and cpu none; as a normal user no
+ * limit at all. Set ones are kept either way. */
+static void test_resolve_limit_defaults(void)
+{
+	const struct passwd *nobody = getpwnam("nobody");
+	CHECK(nobody != NULL);
+	if (nobody == NULL)
+		return;
+	CHECK(resolve(APP, 0) == 0);
+	CHECK(cfg.apps[0].pids == SG_DEFAULT_PIDS && cfg.apps[0].pids == 512);
+	CHECK(cfg.apps[0].memory == SG_LIMIT_NONE && cfg.apps[0].cpu_us == SG_LIMIT_NONE);
+	CHECK(resolve(APP, nobody->pw_uid) == 0);
+	CHECK(cfg.apps[0].pids == SG_LIMIT_NONE && cfg.apps[0].memory == SG_LIMIT_NONE);
+	CHECK(cfg.apps[0].cpu_us == SG_LIMIT_NONE);
+	const char *limited = "apps = ( { name = \"a\"; module = \"m\"; socket = \"unix:/tmp/a.sock\";\n"
+			      "  memory = \"64M\"; pids = 32; cpu = \"50%\"; } );\n";
+	CHECK(resolve(limited, nobody->pw_uid) == 0);
+	CHECK(cfg.apps[0].memory == 64LL << 20 && cfg.apps[0].pids == 32);
+	CHECK(cfg.apps[0].cpu_us == 50000);
+	CHECK(resolve("apps = ( { name = \"a\"; module = \"m\"; socket = \"unix:/tmp/a.sock\";\n"
+		      "  pids = \"max\"; } );\n", 0) == 0);
+	CHECK(cfg.apps[0].pids == SG_LIMIT_NONE);
+}
+
 /* ---- shared value checks ---------------------------------------------------------- */
 
 static void test_module_spec(void)
@@ -1258,6 +1412,10 @@ int main(void)
 	RUN(test_route_collision);
 	RUN(test_listener_names);
 	RUN(test_route_listeners);
+	RUN(test_limit_forms);
+	RUN(test_limit_bad);
+	RUN(test_limit_parsers);
+	RUN(test_resolve_limit_defaults);
 	RUN(test_route_listeners_bit_31);
 	RUN(test_route_collision_listeners);
 	RUN(test_reachability);
