@@ -10,37 +10,13 @@
  *
  * `include self.policy` includes the input itself (so nesting and cycles
  * get fuzzed), `include base.policy` a small fixed file.
- *
- * The harness is self-contained: it compiles the parser's three files
- * itself, and reaches libseccomp's name table with dlopen, because the
- * fuzz build (GNUmakefile: FUZZ_LIB_SRC, linked with -lhttp_parser
- * -lconfig only) is shared by every harness and has neither. */
-#include <dlfcn.h>
+ */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "sandbox/policy_consts.c"
-#include "sandbox/policy_parse.c"
-#include "sandbox/policy_stmt.c"
-
-/* The parser's one libseccomp call, forwarded to the real library: a pure
- * lookup in its syscall tables. */
-int seccomp_syscall_resolve_name(const char *name)
-{
-	static int (*real)(const char *);
-	if (real == NULL) {
-		void *lib = dlopen("libseccomp.so.2", RTLD_NOW | RTLD_LOCAL);
-		real = lib != NULL ? (int (*)(const char *))dlsym(lib, "seccomp_syscall_resolve_name")
-				   : NULL;
-		if (real == NULL) {
-			fprintf(stderr, "fuzz_policy: libseccomp.so.2: %s\n", dlerror());
-			abort();
-		}
-	}
-	return real(name);
-}
+#include "sandbox/policy_parse.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
