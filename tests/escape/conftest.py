@@ -28,6 +28,22 @@ ATTACK_APP = HERE / "attack_app.py"
 DENY_SYSCALL = HERE / "deny_syscall.py"
 
 
+def children_of(pid):
+    """Pids whose parent is pid (scans /proc)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % entry) as f:
+                stat = f.read()
+        except OSError:
+            continue
+        if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+            found.append(int(entry))
+    return found
+
+
 def setpriv(uid, gid):
     """argv prefix that runs a command with these ids and no other groups."""
     return ["setpriv", "--reuid=%d" % uid, "--regid=%d" % gid, "--clear-groups"]

@@ -15,7 +15,7 @@ import resource
 
 import pytest
 
-from conftest import IS_ROOT, copy_attack_app, fields, free_port, http_request
+from conftest import children_of, IS_ROOT, copy_attack_app, fields, free_port, http_request
 
 NOFILE_MAX = 4096        # sandbox/rlimits.h
 CELL_SECUREBITS = 0xef   # sandbox/creds.c: all but KEEP_CAPS, every bit locked
@@ -138,22 +138,6 @@ def test_descriptor_limit(cell):
 
 
 # ---------------------------------------------------------------- from outside
-
-def children_of(pid):
-    """Pids whose parent is pid (scans /proc)."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open("/proc/%s/stat" % entry) as f:
-                stat = f.read()
-        except OSError:
-            continue
-        if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-            found.append(int(entry))
-    return found
-
 
 def status_and_limits(pid):
     with open("/proc/%d/status" % pid) as f:

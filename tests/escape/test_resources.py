@@ -20,7 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from conftest import (IS_ROOT, PYTHON, copy_attack_app, fields, free_port, gid_of,
+from conftest import (children_of, IS_ROOT, PYTHON, copy_attack_app, fields, free_port, gid_of,
                       http_request, setpriv, uid_of, wait_until)
 
 needs_root = pytest.mark.skipif(not IS_ROOT, reason="system mode and the test users need root")
@@ -34,22 +34,6 @@ DEFAULT_PIDS = 512         # gateway/config.h SG_DEFAULT_PIDS
 
 
 # ---------------------------------------------------------------- the host's view
-
-def children_of(pid):
-    """Pids whose parent is pid (scans /proc)."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open("/proc/%s/stat" % entry) as f:
-                stat = f.read()
-        except OSError:
-            continue
-        if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-            found.append(int(entry))
-    return found
-
 
 def uid_of_pid(pid):
     with open("/proc/%d/status" % pid) as f:

@@ -22,7 +22,7 @@ import subprocess
 
 import pytest
 
-from conftest import (IS_ROOT, PYTHON, Cell, fields, free_port, gid_of, integration_conftest,
+from conftest import (children_of, IS_ROOT, PYTHON, Cell, fields, free_port, gid_of, integration_conftest,
                       setpriv, uid_of)
 
 SECCOMP_APP = os.path.join(os.path.dirname(os.path.abspath(__file__)), "seccomp_app.py")
@@ -386,18 +386,3 @@ def test_worker_without_its_program_fails(workdir):
 def proc_status(pid):
     with open("/proc/%d/status" % pid) as f:
         return dict(line.rstrip("\n").split(":\t", 1) for line in f if ":\t" in line)
-
-
-def children_of(pid):
-    found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open("/proc/%s/stat" % entry) as f:
-                stat = f.read()
-        except OSError:
-            continue
-        if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-            found.append(int(entry))
-    return found
