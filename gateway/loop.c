@@ -22,14 +22,6 @@ int sg_loop_add(struct sg_loop *l, struct sg_watch *w, uint32_t events, struct s
 	return 0;
 }
 
-int sg_loop_mod(struct sg_loop *l, struct sg_watch *w, uint32_t events, struct sg_error *err)
-{
-	struct epoll_event ev = { .events = events, .data.ptr = w };
-	if (epoll_ctl(l->epfd, EPOLL_CTL_MOD, w->fd, &ev) < 0)
-		return sg_fail_errno(err, "epoll_ctl mod fd %d", w->fd);
-	return 0;
-}
-
 void sg_loop_del(struct sg_loop *l, struct sg_watch *w)
 {
 	if (w->fd >= 0)

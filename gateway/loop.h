@@ -31,7 +31,6 @@ struct sg_loop {
 
 int sg_loop_init(struct sg_loop *l, struct sg_error *err);
 int sg_loop_add(struct sg_loop *l, struct sg_watch *w, uint32_t events, struct sg_error *err);
-int sg_loop_mod(struct sg_loop *l, struct sg_watch *w, uint32_t events, struct sg_error *err);
 void sg_loop_del(struct sg_loop *l, struct sg_watch *w);
 /* free(p) once the current batch of events has been handled. */
 void sg_loop_defer_free(struct sg_loop *l, void *p);

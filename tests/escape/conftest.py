@@ -108,6 +108,23 @@ def make_file_caps_binary(directory):
                    capture_output=True, timeout=30)
 
 
+def start_cell(request, sandgate, mode, app, ready_path):
+    """sandgate serving app over HTTP: in system mode as root (the app runs
+    as nobody), in user mode as sg-alice when we are root, else as us.
+    Returns (Sandgate, the app's uid, its gid)."""
+    runner = None
+    if mode == "system":
+        uid, gid = uid_of("nobody"), gid_of("nobody")
+    elif IS_ROOT:
+        request.getfixturevalue("test_users")
+        runner, uid, gid = "sg-alice", uid_of("sg-alice"), gid_of("sg-alice")
+    else:
+        uid, gid = os.getuid(), os.getgid()
+    sg = sandgate("--http", "127.0.0.1:%d" % free_port(), app, user=runner,
+                  ready_path=ready_path)
+    return sg, uid, gid
+
+
 @pytest.fixture(params=["system", "user"])
 def cell(request, sandgate, workdir):
     """A running cell with attack_app.py, in system mode (needs root) and in
@@ -118,16 +135,8 @@ def cell(request, sandgate, workdir):
     directory = copy_attack_app(workdir)
     if IS_ROOT and shutil.which("setcap"):
         make_file_caps_binary(directory)
-    runner = None
-    if mode == "system":
-        uid, gid = uid_of("nobody"), gid_of("nobody")
-    elif IS_ROOT:
-        request.getfixturevalue("test_users")
-        runner, uid, gid = "sg-alice", uid_of("sg-alice"), gid_of("sg-alice")
-    else:
-        uid, gid = os.getuid(), os.getgid()
-    sg = sandgate("--http", "127.0.0.1:%d" % free_port(), directory / "attack_app.py",
-                  user=runner, ready_path="/?attack=none")
+    sg, uid, gid = start_cell(request, sandgate, mode, directory / "attack_app.py",
+                              "/?attack=none")
     return Cell(sg, mode, uid, gid, directory)
 
 

@@ -22,7 +22,7 @@ import subprocess
 
 import pytest
 
-from conftest import (children_of, IS_ROOT, PYTHON, Cell, fields, free_port, gid_of, integration_conftest,
+from conftest import (children_of, start_cell, IS_ROOT, PYTHON, Cell, fields, free_port, gid_of, integration_conftest,
                       setpriv, uid_of)
 
 SECCOMP_APP = os.path.join(os.path.dirname(os.path.abspath(__file__)), "seccomp_app.py")
@@ -137,16 +137,8 @@ def seccomp_cell(request, sandgate, workdir):
     directory.chmod(0o755)
     shutil.copy(SECCOMP_APP, directory / "seccomp_app.py")
     (directory / "seccomp_app.py").chmod(0o644)
-    runner = None
-    if mode == "system":
-        uid, gid = uid_of("nobody"), gid_of("nobody")
-    elif IS_ROOT:
-        request.getfixturevalue("test_users")
-        runner, uid, gid = "sg-alice", uid_of("sg-alice"), gid_of("sg-alice")
-    else:
-        uid, gid = os.getuid(), os.getgid()
-    sg = sandgate("--http", "127.0.0.1:%d" % free_port(), directory / "seccomp_app.py",
-                  user=runner, ready_path="/?attack=status")
+    sg, uid, gid = start_cell(request, sandgate, mode, directory / "seccomp_app.py",
+                              "/?attack=status")
     return SeccompCell(sg, mode, uid, gid, directory)
 
 
