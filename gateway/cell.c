@@ -221,6 +221,11 @@ static int cell_spawn(struct sg_cell *c, int sb_fd, int ctl_child, int disp_chil
 		.fds = { -1, log_fd, log_fd, ctl_child, disp_child, sb_fd, app->sock_fd,
 			 app->access_fd, seccomp_fd },
 		.cgroup = c->cgroup,
+		.network = app->conf.network,
+		.landlock = { .n_bind_ports = app->conf.n_bind_ports,
+			      .bind_ports = app->conf.bind_ports,
+			      .n_connect_ports = app->conf.n_connect_ports,
+			      .connect_ports = app->conf.connect_ports },
 	};
 	int pidfd;
 	int rc = sg_spawn_cell(&sp, &c->pid, &pidfd, err);

@@ -219,6 +219,12 @@ void sg_config_defaults_app(struct sg_app_conf *app)
 	app->memory = SG_LIMIT_DEFAULT;
 	app->pids = SG_LIMIT_DEFAULT;
 	app->cpu_us = SG_LIMIT_DEFAULT;
+	app->network = SG_NET_NONE;
+	app->n_bind_ports = SG_PORTS_ANY;
+	app->n_connect_ports = SG_PORTS_ANY;
+	app->tmp_size = SG_DEFAULT_TMP_SIZE;
+	snprintf(app->policy, sizeof app->policy, "%s", SG_DEFAULT_POLICY);
+	app->seccomp = true;
 }
 
 static void config_init_empty(struct sg_config *cfg, const char *source)

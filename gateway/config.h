@@ -38,6 +38,19 @@
 #define SG_MIN_CPU_US 1000       /* 0.01 CPU: the kernel's smallest quota */
 #define SG_MAX_CPU_US 102400000  /* 1024 CPUs */
 
+/* The sandbox's per-app settings (config_sandbox.c). */
+#define SG_MAX_WRITABLE 16       /* writable = [...] directories */
+#define SG_MAX_PORTS 32          /* entries of bind_ports / connect_ports */
+#define SG_PORTS_ANY (-1)        /* n_*_ports when not given: no Landlock port rule */
+#define SG_DEFAULT_TMP_SIZE (64LL << 20)
+#define SG_DEFAULT_POLICY "wsgi"
+
+enum sg_network {
+	SG_NET_NONE,     /* new network namespace, lo down (the default) */
+	SG_NET_LOOPBACK, /* new network namespace, lo up */
+	SG_NET_HOST,     /* the host's network namespace */
+};
+
 enum sg_listener_kind { SG_LISTEN_HTTP, SG_LISTEN_SCGI };
 
 struct sg_listener_conf {
@@ -88,6 +101,19 @@ struct sg_app_conf {
 	long long memory;        /* bytes */
 	int pids;                /* processes and threads, > processes */
 	int cpu_us;              /* CPU time per SG_CPU_PERIOD_US: 0.5 CPU = 50000 */
+	/* The sandbox (config_sandbox.c, README "Sandbox settings"). */
+	enum sg_network network;
+	int n_bind_ports;        /* network = "host" only; SG_PORTS_ANY when not given */
+	uint16_t bind_ports[SG_MAX_PORTS];
+	int n_connect_ports;     /* likewise, for TCP connect */
+	uint16_t connect_ports[SG_MAX_PORTS];
+	int n_writable;          /* absolute directories bound read-write (noexec) */
+	char writable[SG_MAX_WRITABLE][PATH_MAX];
+	long long tmp_size;      /* bytes of the cell's private /tmp */
+	char policy[SG_NAME_MAX]; /* policies/NAME.policy, default "wsgi" */
+	bool seccomp_log;        /* denied syscalls are logged (and still denied) */
+	bool seccomp;            /* false only through an explicit seccomp = false,
+				  * which every cell start logs as a warning */
 	char log[PATH_MAX];      /* "" = the gateway's stderr */
 	char access_log[PATH_MAX]; /* "" = none */
 	int line;

@@ -82,13 +82,16 @@ static int child_main(void *arg)
 	close(c->go_fd);
 	if (setsid() < 0)
 		child_fail(c, "setsid");
+	const char *step = sg_netns_enter(sp->network);
+	if (step != NULL)
+		child_fail(c, step);
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		child_fail(c, "mount --make-rprivate /");
-	if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
-		child_fail(c, "mount /proc for the pid namespace");
+	if ((step = sg_fs_enter(sp->fs, sp->uid, sp->gid)) != NULL)
+		child_fail(c, step);
 	if (sethostname(sp->hostname, strlen(sp->hostname)) < 0)
 		child_fail(c, "sethostname");
-	const char *step = sg_rlimits_apply();
+	step = sg_rlimits_apply();
 	if (step == NULL)
 		step = sg_creds_drop(sp->uid, sp->gid, c->as_root);
 	if (step != NULL)
@@ -96,6 +99,11 @@ static int child_main(void *arg)
 	/* Set after the uid change, which clears it: the cell dies with us. */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
 		child_fail(c, "prctl(PR_SET_PDEATHSIG)");
+	struct sg_landlock ll = sp->landlock;
+	ll.fs = sp->fs;
+	ll.exe_fd = sp->exe_fd;
+	if ((step = sg_landlock_apply(&ll)) != NULL)
+		child_fail(c, step);
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
@@ -175,7 +183,7 @@ int sg_spawn_cell(const struct sg_spawn *sp, pid_t *pid, int *pidfd, struct sg_e
 	struct child_ctx ctx = { .sp = sp, .go_fd = go[0], .report_fd = report[1],
 				 .as_root = geteuid() == 0 };
 	int flags = CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS |
-		    CLONE_PIDFD | SIGCHLD;
+		    sg_netns_clone_flags(sp->network) | CLONE_PIDFD | SIGCHLD;
 	pid_t child = clone(child_main, (char *)stack + CHILD_STACK_SIZE, flags, &ctx, pidfd);
 	if (child < 0) {
 		sg_fail_errno(err, "clone with new user/mount/pid/ipc/uts namespaces");

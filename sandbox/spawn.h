@@ -10,6 +10,9 @@
 
 #include "gateway/error.h"
 #include "sandbox/cgroup.h"
+#include "sandbox/fs_view.h"
+#include "sandbox/landlock.h"
+#include "sandbox/netns.h"
 
 #define SG_SPAWN_MAX_FDS 9
 
@@ -26,6 +29,9 @@ struct sg_spawn {
 	/* NULL, or the cell's cgroup: the first process is attached to it
 	 * after the id maps are written and before it runs on. */
 	const struct sg_cgroup *cgroup;
+	enum sg_network network;       /* sandbox/netns.h */
+	const struct sg_fs_view *fs;   /* the mount view (sandbox/fs_view.h) */
+	struct sg_landlock landlock;   /* .fs and .exe_fd are filled in by sg_spawn_cell */
 };
 
 /* Starts the cell's first process (pid 1 of its pid namespace). Returns 0
