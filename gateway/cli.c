@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cli_sandbox.h"
 #include "log.h"
 
 enum {
@@ -47,6 +48,7 @@ static const struct option long_options[] = {
 	{ "cpu", required_argument, NULL, OPT_CPU },
 	{ "access-log", required_argument, NULL, OPT_ACCESS_LOG },
 	{ "log", required_argument, NULL, OPT_LOG },
+	SG_CLI_SANDBOX_OPTIONS,
 	{ "config", required_argument, NULL, 'c' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -93,6 +95,7 @@ void sg_cli_serve_usage(FILE *out)
 	      "                         (50%) (default: none)\n"
 	      "  Without root, a limit needs a delegated cgroup, or the cell does not start.\n"
 	      "\n"
+	      SG_CLI_SANDBOX_USAGE
 	      "Logs:\n"
 	      "  --log FILE             the app's output and tracebacks (default: the gateway's log)\n"
 	      "  --access-log FILE      one line per request (default: none)\n"
@@ -108,7 +111,7 @@ struct serve_args {
 	const char *config_file;
 	const char *app_spec;
 	bool help;
-	bool seen[OPT_END];    /* options that may be given once */
+	bool seen[SG_OPT_SANDBOX_END]; /* options that may be given once */
 	int n_options;         /* options other than -c and -h */
 	const char *http[SG_MAX_LISTENERS];
 	int n_http;
@@ -308,9 +311,13 @@ static int apply_option(struct serve_args *a, int opt, const char *val, struct s
 		app->n_pythonpath++;
 		return 0;
 	}
-	if (a->seen[opt])
-		return sg_fail(err, "--%s is given twice", option_name(opt));
-	a->seen[opt] = true;
+	if (opt != SG_OPT_WRITABLE) {
+		if (a->seen[opt])
+			return sg_fail(err, "--%s is given twice", option_name(opt));
+		a->seen[opt] = true;
+	}
+	if (opt >= SG_OPT_NETWORK)
+		return sg_cli_sandbox_option(opt, val, app, err);
 	return apply_number_option(a, opt, val, err);
 }
 
@@ -534,6 +541,8 @@ static int build_config(struct serve_args *a, struct sg_error *err)
 	struct sg_error why;
 	if (sg_config_check_pids(a->app->pids, a->app->processes, &why) < 0)
 		return sg_fail(err, "--pids: %s", why.msg);
+	if (sg_cli_sandbox_check(a->app, a->seen[SG_OPT_POLICY], err) < 0)
+		return -1;
 	if (build_module(a->app_spec, a->app, err) < 0 || build_sockets(a, err) < 0 ||
 	    check_modes(a, err) < 0)
 		return -1;

@@ -208,6 +208,15 @@ int sg_config_parse_pids(const char *text, int *pids, struct sg_error *err);
 int sg_config_parse_cpu(const char *text, int *cpu_us, struct sg_error *err);
 /* pids must leave room for the zygote and its workers: more than processes. */
 int sg_config_check_pids(int pids, int processes, struct sg_error *err);
+/* tmp_size: as memory, at least 1M. */
+int sg_config_parse_tmp_size(const char *text, long long *bytes, struct sg_error *err);
+
+/* The sandbox settings' values (config_sandbox_values.c). */
+int sg_config_parse_network(const char *text, enum sg_network *out, struct sg_error *err);
+const char *sg_config_network_name(enum sg_network mode);
+int sg_config_check_policy(const char *name, struct sg_error *err);
+int sg_config_check_writable(const char *path, struct sg_error *err);
+int sg_config_check_port(long long port, struct sg_error *err);
 
 /* ---- the command line ---- */
 

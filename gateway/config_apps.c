@@ -73,6 +73,7 @@ struct app_settings {
 	const config_setting_t *name, *module, *chdir, *pythonpath, *venv, *user, *processes,
 		*max_requests, *timeout, *queue, *max_body, *socket, *socket_mode, *socket_group,
 		*route, *log, *access_log, *memory, *pids, *cpu;
+	struct cfg_sandbox_keys sandbox;
 };
 
 static void match_app_keys(struct parse_ctx *c, const config_setting_t *g,
@@ -87,6 +88,7 @@ static void match_app_keys(struct parse_ctx *c, const config_setting_t *g,
 		{ "socket_group", &k->socket_group },
 		{ "route", &k->route }, { "log", &k->log }, { "access_log", &k->access_log },
 		{ "memory", &k->memory }, { "pids", &k->pids }, { "cpu", &k->cpu },
+		CFG_SANDBOX_KEYS(&k->sandbox),
 	};
 	cfg_match_keys(c, g, keys, CFG_N_KEYS(keys), c->label);
 }
@@ -239,6 +241,7 @@ static void parse_app(struct parse_ctx *c, const config_setting_t *g, int index,
 	parse_app_limits(c, &k, app);
 	parse_app_cgroup(c, &k, app);
 	parse_app_socket(c, &k, app);
+	cfg_parse_app_sandbox(c, &k.sandbox, app);
 	if (k.route != NULL)
 		cfg_parse_route(c, k.route, cfg, app);
 	if (k.log != NULL)

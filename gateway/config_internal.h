@@ -9,6 +9,7 @@
  *   config_listeners.c  one `listeners` entry
  *   config_apps.c       one `apps` entry
  *   config_route.c      an app's `route` group
+ *   config_sandbox.c    an app's sandbox settings
  *   config_values.c     value checks shared with the command line (cli.c)
  *   config_diags.c      the list of problems */
 #ifndef SG_CONFIG_INTERNAL_H
@@ -90,6 +91,20 @@ void cfg_parse_apps(struct parse_ctx *c, const config_setting_t *s, struct sg_co
  * cfg->listeners, which must be parsed already. */
 void cfg_parse_route(struct parse_ctx *c, const config_setting_t *g, const struct sg_config *cfg,
 		     struct sg_app_conf *app);
+
+/* config_sandbox.c: an app's sandbox settings, matched with its other
+ * keys by config_apps.c. */
+struct cfg_sandbox_keys {
+	const config_setting_t *network, *bind_ports, *connect_ports, *writable, *tmp_size,
+		*policy, *seccomp_log, *seccomp;
+};
+#define CFG_SANDBOX_KEYS(k)                                                               \
+	{ "network", &(k)->network }, { "bind_ports", &(k)->bind_ports },                 \
+	{ "connect_ports", &(k)->connect_ports }, { "writable", &(k)->writable },          \
+	{ "tmp_size", &(k)->tmp_size }, { "policy", &(k)->policy },                        \
+	{ "seccomp_log", &(k)->seccomp_log }, { "seccomp", &(k)->seccomp }
+void cfg_parse_app_sandbox(struct parse_ctx *c, const struct cfg_sandbox_keys *k,
+			   struct sg_app_conf *app);
 
 /* ---- before libconfig (config_precheck.c) ---- */
 

@@ -66,6 +66,20 @@ int sg_config_parse_memory(const char *text, long long *bytes, struct sg_error *
 	return 0;
 }
 
+/* The private /tmp is always bounded: a tmpfs without a size may take
+ * half the host's memory. */
+int sg_config_parse_tmp_size(const char *text, long long *bytes, struct sg_error *err)
+{
+	if (strcmp(text, "max") == 0)
+		return sg_fail(err, "the cell's /tmp needs a size such as 64M (\"max\" is not "
+				    "allowed)");
+	struct sg_error why;
+	if (sg_config_parse_memory(text, bytes, &why) < 0)
+		return sg_fail(err, "expected a size in bytes, or with K, M, G or T (1024-based) "
+				    "such as 64M, at least 1M; got \"%.40s\"", text);
+	return 0;
+}
+
 int sg_config_parse_pids(const char *text, int *pids, struct sg_error *err)
 {
 	long long value;

@@ -533,6 +533,43 @@ static void make_fixture(void)
 	}
 }
 
+/* ---- the sandbox options (cli_sandbox.c) -------------------------------- */
+
+static void test_sandbox_options(void)
+{
+	CHECK(serve("app.py", NULL) == 0);
+	CHECK(cfg.apps[0].network == SG_NET_NONE && cfg.apps[0].seccomp);
+	CHECK(serve("--network", "loopback", "--writable", realtmp, "--writable", "sub",
+		    "--tmp-size", "8M", "--policy", "wsgi-exec", "--seccomp-log", "app.py",
+		    NULL) == 0);
+	const struct sg_app_conf *a = &cfg.apps[0];
+	CHECK(a->network == SG_NET_LOOPBACK && a->n_writable == 2);
+	CHECK_STR(a->writable[0], realtmp);
+	CHECK_STR(a->writable[1], in_tmp("sub"));
+	CHECK(a->tmp_size == 8LL << 20 && a->seccomp_log);
+	CHECK_STR(a->policy, "wsgi-exec");
+	CHECK(serve("--no-seccomp", "app.py", NULL) == 0 && !cfg.apps[0].seccomp);
+	expect_error(serve("--network", "lan", "app.py", NULL),
+		     "--network: network \"lan\" must be \"none\" (no network), \"loopback\" "
+		     "(its own lo only) or \"host\" (the host's network)");
+	expect_error(serve("--network", "host", "--network", "none", "app.py", NULL),
+		     "--network is given twice");
+	expect_error(serve("--writable", "/etc", "app.py", NULL),
+		     "--writable: writable \"/etc\" is under /etc, which a cell may never write");
+	expect_error(serve("--writable", "no-such-dir", "app.py", NULL),
+		     "--writable no-such-dir: No such file or directory");
+	expect_error(serve("--tmp-size", "max", "app.py", NULL),
+		     "--tmp-size: the cell's /tmp needs a size such as 64M (\"max\" is not "
+		     "allowed)");
+	expect_error(serve("--policy", "../x", "app.py", NULL),
+		     "--policy: policy \"../x\" must be the name of a file in policies/ without "
+		     "\".policy\": 1-63 characters from a-z 0-9 _ -");
+	expect_error(serve("--no-seccomp", "--seccomp-log", "app.py", NULL),
+		     "--seccomp-log needs the seccomp filter, which --no-seccomp turns off");
+	expect_error(serve("--no-seccomp", "--policy", "wsgi", "app.py", NULL),
+		     "--policy names a seccomp policy, which --no-seccomp turns off");
+}
+
 int main(void)
 {
 	sg_log_init("test", SG_LOG_ERROR);
@@ -549,6 +586,7 @@ int main(void)
 	RUN(test_processes);
 	RUN(test_timeout_requests_body);
 	RUN(test_log_level);
+	RUN(test_sandbox_options);
 	RUN(test_http_and_scgi);
 	RUN(test_address_bad);
 	RUN(test_socket_mode);

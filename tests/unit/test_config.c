@@ -14,59 +14,7 @@
 #include "gateway/log.h"
 #include "unit.h"
 
-static struct sg_config cfg;
-static struct sg_diags diags;
-
-static void reset(void)
-{
-	sg_config_free(&cfg);
-	sg_diags_free(&diags);
-}
-
-/* Parses as "test.conf" in /etc/sg; returns the parse's result. */
-static int parse(const char *text)
-{
-	reset();
-	return sg_config_parse_at(text, "test.conf", "/etc/sg", &cfg, &diags);
-}
-
-static void show_diags(void)
-{
-	for (int i = 0; i < diags.n; i++)
-		printf("    diag: %s\n", diags.msg[i]);
-}
-
-/* The text must give exactly one problem, this one. */
-static void expect_one(const char *text, const char *want)
-{
-	CHECK(parse(text) == -1);
-	CHECK(diags.n == 1);
-	CHECK_STR(diags.n > 0 ? diags.msg[0] : NULL, want);
-	if (diags.n != 1)
-		show_diags();
-}
-
-/* The text must give exactly one problem, starting with prefix. */
-static void expect_prefix(const char *text, const char *prefix)
-{
-	CHECK(parse(text) == -1);
-	CHECK(diags.n == 1);
-	bool ok = diags.n > 0 && strncmp(diags.msg[0], prefix, strlen(prefix)) == 0;
-	CHECK(ok);
-	if (!ok || diags.n != 1) {
-		printf("    want prefix: %s\n", prefix);
-		show_diags();
-	}
-}
-
-static void expect_ok(const char *text)
-{
-	int rc = parse(text);
-	CHECK(rc == 0);
-	CHECK(diags.n == 0);
-	if (rc != 0 || diags.n != 0)
-		show_diags();
-}
+#include "config_expect.h"
 
 /* One reachable app, for texts that test something else. */
 #define APP "apps = ( { name = \"a\"; module = \"app.py\"; socket = \"unix:/tmp/a.sock\"; } );\n"
@@ -271,18 +219,6 @@ static void test_wrapping_integer(void)
 }
 
 /* ---- ranges -------------------------------------------------------------- */
-
-static void expect_app_setting(const char *setting, const char *want)
-{
-	char text[512];
-	snprintf(text, sizeof text,
-		 "apps = ( { name = \"a\"; module = \"m\"; socket = \"unix:/tmp/a.sock\";\n"
-		 "  %s } );\n", setting);
-	if (want == NULL)
-		expect_ok(text);
-	else
-		expect_one(text, want);
-}
 
 static void test_ranges(void)
 {
