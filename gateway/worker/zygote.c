@@ -111,6 +111,21 @@ static int load_seccomp(struct sg_seccomp_prog *prog, struct sg_error *err)
 	return 0;
 }
 
+/* Processes that the import started (a daemon, a forked helper) would run
+ * without the seccomp filter, which reaches only the zygote's own threads
+ * (TSYNC). As pid 1 of the cell's pid namespace, kill(-1) reaches exactly
+ * the cell's other processes, and no worker exists yet. Outside a pid
+ * namespace (the worker's own tests) -1 would mean every process of the
+ * user, so nothing is done there. */
+static void kill_import_strays(void)
+{
+	if (getpid() != 1)
+		return;
+	if (kill(-1, SIGKILL) == 0)
+		sg_warn("killed the processes the app's import started: they would have run "
+			"outside the seccomp filter");
+}
+
 static void start(const struct sg_worker_args *args, const char *argv0, int *sigfd)
 {
 	struct sg_error err;
@@ -131,6 +146,7 @@ static void start(const struct sg_worker_args *args, const char *argv0, int *sig
 	if (sg_python_enable_faulthandler(&err) < 0 || (*sigfd = signal_fd(&err)) < 0 ||
 	    sg_python_freeze(&err) < 0 || (args->seccomp && load_seccomp(&prog, &err) < 0))
 		startup_failed(&err);
+	kill_import_strays();
 	pool.args = args;
 	pool.n = args->processes;
 	pool.close_in_child = *sigfd;
