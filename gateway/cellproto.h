@@ -71,7 +71,8 @@ enum sg_proto {
 /* Followed in the same message by env_len bytes of env block (see envblock.h)
  * and body_len bytes of request body read past the head (the gateway reads
  * only the head, so it sends 0; the worker accepts a prefix all the same).
- * Exactly one descriptor, the client socket, rides along as SCM_RIGHTS. */
+ * Exactly one descriptor, the client socket, rides along as SCM_RIGHTS; it
+ * is in blocking mode (the gateway's own calls on it use MSG_DONTWAIT). */
 struct sg_dispatch {
 	uint32_t magic;
 	uint32_t proto;

@@ -287,7 +287,10 @@ void sg_listener_ready(struct sg_watch *w, uint32_t events)
 	for (int i = 0; i < 64; i++) {
 		struct sockaddr_storage ss;
 		socklen_t len = sizeof ss;
-		int fd = accept4(w->fd, (struct sockaddr *)&ss, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		/* Blocking mode, which the worker wants (cellproto.h): every call
+		 * the gateway makes on it passes MSG_DONTWAIT instead, so the
+		 * worker need not change the flags on each request. */
+		int fd = accept4(w->fd, (struct sockaddr *)&ss, &len, SOCK_CLOEXEC);
 		if (fd < 0) {
 			if (errno == EMFILE || errno == ENFILE)
 				listener_pause(l);

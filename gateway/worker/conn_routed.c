@@ -83,11 +83,5 @@ enum sg_recv_result sg_routed_recv(int sock, char *buf, size_t cap, struct sg_re
 	req->env_len = d.env_len;
 	req->body = req->env + d.env_len;
 	req->body_len = d.body_len;
-	if (sg_set_blocking(req->fd) < 0) {
-		sg_warn("dispatch: cannot make the client socket blocking: %s", strerror(errno));
-		close(req->fd);
-		req->fd = -1;
-		return SG_RECV_UNUSABLE;
-	}
 	return SG_RECV_OK;
 }

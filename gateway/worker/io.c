@@ -80,13 +80,3 @@ ssize_t sg_read_timeout(int fd, void *buf, size_t len, int timeout_ms)
 		return n;
 	}
 }
-
-int sg_set_blocking(int fd)
-{
-	int flags = fcntl(fd, F_GETFL);
-	if (flags < 0)
-		return -1;
-	if ((flags & O_NONBLOCK) == 0)
-		return 0;
-	return fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
-}

@@ -23,7 +23,4 @@ int sg_writev_all(int fd, struct iovec *iov, int iovcnt);
  * Returns bytes read, 0 at EOF, or -1 with errno (ETIMEDOUT on timeout). */
 ssize_t sg_read_timeout(int fd, void *buf, size_t len, int timeout_ms);
 
-/* Clears O_NONBLOCK. Returns 0 or -1 with errno. */
-int sg_set_blocking(int fd);
-
 #endif
