@@ -25,7 +25,6 @@ int sg_direct_read_head(struct sg_request *req, char *buf, size_t cap, int timeo
 enum sg_recv_result {
 	SG_RECV_OK,      /* req is filled in */
 	SG_RECV_NONE,    /* another worker took it, or a bad message was dropped */
-	SG_RECV_UNUSABLE, /* valid, but the client socket is unusable (and closed) */
 	SG_RECV_CLOSED,  /* the gateway closed the dispatch socket */
 };
 

@@ -75,9 +75,6 @@ static bool serve_routed(const struct sg_server *srv)
 	case SG_RECV_CLOSED:
 		sg_info("the gateway closed the dispatch socket");
 		leave(0);
-	case SG_RECV_UNUSABLE:
-		send_done(req.request_id, 0);
-		return false;
 	case SG_RECV_OK:
 		break;
 	}
