@@ -1,7 +1,7 @@
 """Fixtures and helpers for the integration suite.
 
 Everything here talks to real programs: the sandgate build under test
-(SANDGATE_BUILD, default /work/main/build), nginx, Apache httpd, curl and
+(SANDGATE_BUILD, default build/ of this checkout), nginx, Apache httpd, curl and
 hg, all on 127.0.0.1 or Unix sockets in a per-test directory under /tmp
 that the apps' users (nobody, sg-alice, sg-bob) can traverse.
 
@@ -21,7 +21,8 @@ from pathlib import Path
 
 import pytest
 
-BUILD_DIR = Path(os.environ.get("SANDGATE_BUILD", "/work/main/build"))
+BUILD_DIR = Path(os.environ.get("SANDGATE_BUILD",
+                              Path(__file__).resolve().parents[2] / "build"))
 SANDGATE = BUILD_DIR / "sandgate"
 APPS_SRC = Path(__file__).resolve().parent / "apps"
 IS_ROOT = os.geteuid() == 0
