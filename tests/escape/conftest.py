@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 
@@ -44,6 +45,35 @@ def children_of(pid):
     return found
 
 
+def uid_of_pid(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("Uid:"):
+                return int(line.split()[1])
+    return None
+
+
+def zygote_of(sg, user):
+    """The gateway's child (a cell's zygote) that runs as user."""
+    uid = uid_of(user)
+    found = wait_until(lambda: [p for p in children_of(sg.proc.pid) if uid_of_pid(p) == uid])
+    assert found and len(found) == 1, (user, found)
+    return found[0]
+
+
+def user_app_dir(workdir, user, script):
+    """workdir/USER: a directory of the user's own (0755) with a copy of
+    script (0644, also the user's), as a hosted user keeps an app."""
+    directory = workdir / user
+    directory.mkdir(mode=0o755)
+    directory.chmod(0o755)
+    shutil.copy(script, directory / script.name)
+    (directory / script.name).chmod(0o644)
+    for path in (directory, directory / script.name):
+        os.chown(path, uid_of(user), gid_of(user))
+    return directory
+
+
 def setpriv(uid, gid):
     """argv prefix that runs a command with these ids and no other groups."""
     return ["setpriv", "--reuid=%d" % uid, "--regid=%d" % gid, "--clear-groups"]
@@ -61,25 +91,28 @@ class Cell:
                 as a normal user: sg-alice when we are root, else ourselves)
     .uid, .gid  who the app runs as
     .dir        the directory holding attack_app.py (and fcap-cat, if made)
+    .script     the app's file in .dir: attack_app.py, or another attack app
     """
 
-    def __init__(self, sg, mode, uid, gid, directory):
+    def __init__(self, sg, mode, uid, gid, directory, script="attack_app.py"):
         self.sg = sg
         self.mode = mode
         self.uid = uid
         self.gid = gid
         self.dir = directory
+        self.script = script
 
-    def attack(self, name):
-        """The attack run in a worker of the cell."""
-        resp = self.sg.get("/?attack=" + name)
+    def attack(self, name, **args):
+        """The attack run in a worker of the cell (args: its query string)."""
+        resp = self.sg.get("/?" + urlencode(dict(attack=name, **args)))
         assert resp.status == 200, resp.body
         return resp.json()
 
-    def unconfined(self, name, as_root=False):
+    def unconfined(self, name, as_root=False, **args):
         """The attack run by plain python3 outside sandgate, as the app's
         user (or, with as_root, as root: only when we are root)."""
-        argv = [PYTHON, str(self.dir / "attack_app.py"), name]
+        argv = [PYTHON, str(self.dir / self.script), name]
+        argv += ["%s=%s" % item for item in args.items()]
         if IS_ROOT and not as_root:
             argv = setpriv(self.uid, self.gid) + argv
         out = subprocess.run(argv, capture_output=True, text=True, timeout=60,
@@ -108,18 +141,22 @@ def make_file_caps_binary(directory):
                    capture_output=True, timeout=30)
 
 
+def mode_users(request, mode):
+    """(who runs sandgate: None for us, the app's uid, its gid) in a mode:
+    system, root and nobody; user, sg-alice when we are root, else us."""
+    if mode == "system":
+        return None, uid_of("nobody"), gid_of("nobody")
+    if IS_ROOT:
+        request.getfixturevalue("test_users")
+        return "sg-alice", uid_of("sg-alice"), gid_of("sg-alice")
+    return None, os.getuid(), os.getgid()
+
+
 def start_cell(request, sandgate, mode, app, ready_path):
     """sandgate serving app over HTTP: in system mode as root (the app runs
     as nobody), in user mode as sg-alice when we are root, else as us.
     Returns (Sandgate, the app's uid, its gid)."""
-    runner = None
-    if mode == "system":
-        uid, gid = uid_of("nobody"), gid_of("nobody")
-    elif IS_ROOT:
-        request.getfixturevalue("test_users")
-        runner, uid, gid = "sg-alice", uid_of("sg-alice"), gid_of("sg-alice")
-    else:
-        uid, gid = os.getuid(), os.getgid()
+    runner, uid, gid = mode_users(request, mode)
     sg = sandgate("--http", "127.0.0.1:%d" % free_port(), app, user=runner,
                   ready_path=ready_path)
     return sg, uid, gid

@@ -21,7 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from conftest import (children_of, IS_ROOT, PYTHON, copy_attack_app, fields, free_port, gid_of,
-                      http_request, setpriv, uid_of, wait_until)
+                      http_request, setpriv, uid_of, wait_until, zygote_of)
 
 needs_root = pytest.mark.skipif(not IS_ROOT, reason="system mode and the test users need root")
 
@@ -34,22 +34,6 @@ DEFAULT_PIDS = 512         # gateway/config.h SG_DEFAULT_PIDS
 
 
 # ---------------------------------------------------------------- the host's view
-
-def uid_of_pid(pid):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("Uid:"):
-                return int(line.split()[1])
-    return None
-
-
-def zygote_of(sg, user):
-    """The gateway's child (a cell's zygote) that runs as user."""
-    uid = uid_of(user)
-    found = wait_until(lambda: [p for p in children_of(sg.proc.pid) if uid_of_pid(p) == uid])
-    assert found and len(found) == 1, (user, found)
-    return found[0]
-
 
 def cgroup_mounts():
     """(root, mount point, fstype, super options) of each cgroup mount."""
