@@ -78,7 +78,7 @@ static void push(struct worker_args *a, const char *s)
 }
 
 static void build_worker_args(const struct sg_app *app, const char *level, bool seccomp,
-			      struct worker_args *a)
+			      bool seccomp_log, struct worker_args *a)
 {
 	const struct sg_app_conf *c = &app->conf;
 	a->argc = 0;
@@ -107,6 +107,8 @@ static void build_worker_args(const struct sg_app *app, const char *level, bool 
 		push(a, "--access-log");
 	if (seccomp)
 		push(a, "--seccomp");
+	if (seccomp && seccomp_log)
+		push(a, "--seccomp-log");
 	push(a, "--log-level"), push(a, level);
 }
 
@@ -160,18 +162,38 @@ static void cell_free(struct sg_cell *c)
 	sg_loop_defer_free(l, c);
 }
 
-/* The seccomp layer: policies/wsgi.policy compiled afresh for every cell
- * (a policy edited on disk applies from the next start or reload). Fail
- * closed: a policy that does not read, parse or compile stops the cell. */
+/* The seccomp layer: policies/NAME.policy (the app's `policy`, "wsgi" by
+ * default) compiled afresh for every cell (a policy edited on disk applies
+ * from the next start or reload). With seccomp_log the filter's default is
+ * SIGSYS, which the worker logs and answers with EPERM. Fail closed: a
+ * policy that does not exist, read, parse or compile stops the cell.
+ * seccomp = false (for `make bench` only) skips all this, loudly. */
 static int compile_policy(const struct sg_app *app, int *fd, struct sg_error *err)
 {
-	char dir[PATH_MAX];
+	const struct sg_app_conf *conf = &app->conf;
+	char dir[PATH_MAX], name[SG_NAME_MAX + 8];
 	size_t insns;
-	if (sg_policy_dir(dir, sizeof dir, err) < 0 ||
-	    sg_seccomp_compile(dir, SG_POLICY_DEFAULT, fd, &insns, err) < 0)
+	*fd = -1;
+	if (!conf->seccomp) {
+		sg_warn("app %s: seccomp is off (seccomp = false): the cell has no syscall filter",
+			conf->name);
+		return 0;
+	}
+	snprintf(name, sizeof name, "%s.policy", conf->policy);
+	if (sg_policy_dir(dir, sizeof dir, err) < 0)
 		return -1;
-	sg_debug("app %s: %s/%s compiled to %zu BPF instructions", app->conf.name, dir,
-		 SG_POLICY_DEFAULT, insns);
+	if (!sg_policy_exists(dir, name)) {
+		char where[PATH_MAX + 16];
+		snprintf(where, sizeof where, conf->line > 0 ? "%s:%d" : "%s", app->gw->cfg.source,
+			 conf->line);
+		return sg_fail(err, "seccomp: app %s: policy \"%s\" (%s): there is no %s/%s",
+			       conf->name, conf->policy, where, dir, name);
+	}
+	if (sg_seccomp_compile_as(dir, name, conf->seccomp_log ? SG_SECCOMP_TRAP : SG_SECCOMP_EPERM,
+				  fd, &insns, err) < 0)
+		return -1;
+	sg_debug("app %s: %s/%s compiled to %zu BPF instructions%s", conf->name, dir, name, insns,
+		 conf->seccomp_log ? " (seccomp_log: denials trap and are logged)" : "");
 	return 0;
 }
 
@@ -212,7 +234,8 @@ static int cell_spawn(struct sg_cell *c, int sb_fd, int ctl_child, int disp_chil
 	int seccomp_fd = -1;
 	if (cell_cgroup_create(c, err) < 0 || compile_policy(app, &seccomp_fd, err) < 0)
 		return -1;
-	build_worker_args(app, level_name(c->gw->cfg.log_level), true, &args);
+	build_worker_args(app, level_name(c->gw->cfg.log_level), seccomp_fd >= 0,
+			  app->conf.seccomp_log, &args);
 	build_worker_env(envp, 4);
 	int log_fd = app->log_fd; /* a file, or the relay pipe: never our own stderr */
 	struct sg_spawn sp = {
@@ -229,7 +252,8 @@ static int cell_spawn(struct sg_cell *c, int sb_fd, int ctl_child, int disp_chil
 	};
 	int pidfd;
 	int rc = sg_spawn_cell(&sp, &c->pid, &pidfd, err);
-	close(seccomp_fd);
+	if (seccomp_fd >= 0)
+		close(seccomp_fd);
 	if (rc < 0)
 		return -1;
 	return cell_watch(c, &c->pidw, pidfd, cell_exited, err);

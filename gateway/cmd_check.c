@@ -122,6 +122,56 @@ static void print_by_line(const struct sg_diags *d, const char *file)
 		fprintf(stderr, "%s\n", d->msg[order[i]]);
 }
 
+static bool seen_policy(const struct sg_config *cfg, int upto, const char *policy)
+{
+	for (int i = 0; i < upto; i++)
+		if (cfg->apps[i].seccomp && strcmp(cfg->apps[i].policy, policy) == 0)
+			return true;
+	return false;
+}
+
+/* Every app's policies/NAME.policy must exist and compile, as at a cell
+ * start; a file shared by several apps is compiled once. Returns the
+ * number of problems. */
+static int check_policies(const struct sg_config *cfg, struct sg_diags *d)
+{
+	char dir[PATH_MAX], name[SG_NAME_MAX + 8];
+	struct sg_error err;
+	int problems = 0;
+	bool dir_ok = sg_policy_dir(dir, sizeof dir, &err) == 0;
+	for (int i = 0; i < cfg->n_apps; i++) {
+		const struct sg_app_conf *app = &cfg->apps[i];
+		if (!app->seccomp)
+			continue;
+		if (!dir_ok) {
+			sg_diags_add(d, cfg->source, app->line, "app \"%s\": %s", app->name, err.msg);
+			problems++;
+			continue;
+		}
+		snprintf(name, sizeof name, "%s.policy", app->policy);
+		if (!sg_policy_exists(dir, name)) {
+			sg_diags_add(d, cfg->source, app->line,
+				     "app \"%s\": policy \"%s\": there is no %s/%s", app->name,
+				     app->policy, dir, name);
+			problems++;
+		} else if (!seen_policy(cfg, i, app->policy) &&
+			   sg_policy_check(name, sg_diags_add, d) < 0) {
+			problems++;
+		}
+	}
+	return problems;
+}
+
+/* seccomp = false is allowed (for `make bench`), never quietly. */
+static void warn_no_seccomp(const struct sg_config *cfg)
+{
+	for (int i = 0; i < cfg->n_apps; i++)
+		if (!cfg->apps[i].seccomp)
+			fprintf(stderr, "%s:%d: warning: app \"%s\": seccomp is off (seccomp = "
+					"false): the cell has no syscall filter\n",
+				cfg->source, cfg->apps[i].line, cfg->apps[i].name);
+}
+
 int sg_cmd_check(int argc, char **argv)
 {
 	const char *file;
@@ -144,11 +194,12 @@ int sg_cmd_check(int argc, char **argv)
 	for (int i = 0; i < cfg.n_apps; i++)
 		if (check_app_files(cfg.source, &cfg.apps[i], &d) > 0)
 			failed = true;
-	/* The seccomp policy every cell gets: serve would refuse to start one. */
-	if (sg_policy_check_default(sg_diags_add, &d) < 0)
+	/* Each app's seccomp policy: serve would refuse to start its cell. */
+	if (check_policies(&cfg, &d) > 0)
 		failed = true;
 
 	print_by_line(&d, file);
+	warn_no_seccomp(&cfg);
 	if (failed)
 		printf("%s: %d problem%s\n", file, d.n, d.n == 1 ? "" : "s");
 	else

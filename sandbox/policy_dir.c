@@ -114,7 +114,19 @@ static void report_problems(const struct sg_policy *p, sg_policy_report_fn *repo
 		report(d, p->files[0], 0, "%d more problems not listed", p->n_problems - kept);
 }
 
+bool sg_policy_exists(const char *dir, const char *name)
+{
+	char path[PATH_MAX];
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	return access(path, F_OK) == 0;
+}
+
 int sg_policy_check_default(sg_policy_report_fn *report, struct sg_diags *d)
+{
+	return sg_policy_check(SG_POLICY_DEFAULT, report, d);
+}
+
+int sg_policy_check(const char *name, sg_policy_report_fn *report, struct sg_diags *d)
 {
 	char dir[PATH_MAX];
 	struct sg_error err;
@@ -125,7 +137,7 @@ int sg_policy_check_default(sg_policy_report_fn *report, struct sg_diags *d)
 		report(d, "seccomp", 0, "%s", err.msg + strlen("seccomp: "));
 		return -1;
 	}
-	int rc = sg_policy_read(&p, dir, SG_POLICY_DEFAULT);
+	int rc = sg_policy_read(&p, dir, name);
 	if (p.files == NULL)
 		report(d, "seccomp", 0, "out of memory");
 	else if (rc < 0)

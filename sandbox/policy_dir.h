@@ -5,12 +5,13 @@
 #ifndef SG_SANDBOX_POLICY_DIR_H
 #define SG_SANDBOX_POLICY_DIR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "gateway/error.h"
 #include "sandbox/policy_parse.h"
 
-/* The policy every app gets (until per-app `policy =` exists). */
+/* The policy an app gets unless it names another (`policy =`). */
 #define SG_POLICY_DEFAULT "wsgi.policy"
 
 /* The policy directory's absolute path into buf. */
@@ -24,12 +25,16 @@ int sg_policy_read(struct sg_policy *p, const char *dir, const char *name);
 /* err = "seccomp: FILE:LINE: first problem (and N more)". */
 void sg_policy_fail(const struct sg_policy *p, struct sg_error *err);
 
-/* For `sandgate check`: reads and compiles the default policy, handing
- * each problem to report (sg_diags_add's shape). Returns 0 when it
- * compiles, -1 otherwise. */
+/* For `sandgate check`: reads and compiles the policy file name (or the
+ * default), handing each problem to report (sg_diags_add's shape).
+ * Returns 0 when it compiles, -1 otherwise. */
 struct sg_diags;
 typedef void sg_policy_report_fn(struct sg_diags *d, const char *file, int line,
 				 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+int sg_policy_check(const char *name, sg_policy_report_fn *report, struct sg_diags *d);
 int sg_policy_check_default(sg_policy_report_fn *report, struct sg_diags *d);
+
+/* Whether dir/name exists (a policy an app names may not). */
+bool sg_policy_exists(const char *dir, const char *name);
 
 #endif

@@ -85,10 +85,13 @@ static int export_sealed(scmp_filter_ctx ctx, int *fd_out, size_t *insns, struct
 	return -1;
 }
 
-int sg_seccomp_build(const struct sg_policy *p, int *fd, size_t *insns, struct sg_error *err)
+int sg_seccomp_build_as(const struct sg_policy *p, enum sg_seccomp_default dflt, int *fd,
+			size_t *insns, struct sg_error *err)
 {
-	/* Everything not allowed: EPERM, as for an unprivileged caller. */
-	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ERRNO(EPERM));
+	/* Everything not allowed: EPERM, as for an unprivileged caller; with
+	 * seccomp_log a SIGSYS first, whose handler logs it and answers EPERM. */
+	scmp_filter_ctx ctx =
+		seccomp_init(dflt == SG_SECCOMP_TRAP ? SCMP_ACT_TRAP : SCMP_ACT_ERRNO(EPERM));
 	if (ctx == NULL)
 		return sg_fail(err, "seccomp: seccomp_init: failed");
 	int rc = set_attrs(ctx, err);
@@ -103,15 +106,26 @@ int sg_seccomp_build(const struct sg_policy *p, int *fd, size_t *insns, struct s
 	return rc;
 }
 
-int sg_seccomp_compile(const char *dir, const char *name, int *fd, size_t *insns,
-		       struct sg_error *err)
+int sg_seccomp_build(const struct sg_policy *p, int *fd, size_t *insns, struct sg_error *err)
+{
+	return sg_seccomp_build_as(p, SG_SECCOMP_EPERM, fd, insns, err);
+}
+
+int sg_seccomp_compile_as(const char *dir, const char *name, enum sg_seccomp_default dflt,
+			  int *fd, size_t *insns, struct sg_error *err)
 {
 	struct sg_policy p;
 	int rc = sg_policy_read(&p, dir, name);
 	if (rc < 0)
 		sg_policy_fail(&p, err);
 	else
-		rc = sg_seccomp_build(&p, fd, insns, err);
+		rc = sg_seccomp_build_as(&p, dflt, fd, insns, err);
 	sg_policy_free(&p);
 	return rc;
+}
+
+int sg_seccomp_compile(const char *dir, const char *name, int *fd, size_t *insns,
+		       struct sg_error *err)
+{
+	return sg_seccomp_compile_as(dir, name, SG_SECCOMP_EPERM, fd, insns, err);
 }

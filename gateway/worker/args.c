@@ -22,6 +22,7 @@ enum {
 	OPT_LISTEN_FD,
 	OPT_ACCESS_LOG,
 	OPT_SECCOMP,
+	OPT_SECCOMP_LOG,
 	OPT_LOG_LEVEL,
 	OPT_HELP,
 };
@@ -40,6 +41,7 @@ static const struct option long_options[] = {
 	{ "listen-fd", no_argument, NULL, OPT_LISTEN_FD },
 	{ "access-log", no_argument, NULL, OPT_ACCESS_LOG },
 	{ "seccomp", no_argument, NULL, OPT_SECCOMP },
+	{ "seccomp-log", no_argument, NULL, OPT_SECCOMP_LOG },
 	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
@@ -50,7 +52,7 @@ const char *sg_worker_usage(void)
 	return "usage: sandgate-worker --name NAME --app SPEC [--chdir DIR] [--pythonpath DIR]...\n"
 	       "       [--venv DIR] [--prefix PREFIX] --processes N [--max-requests N]\n"
 	       "       [--timeout SECONDS] [--max-body BYTES] [--listen-fd] [--access-log]\n"
-	       "       [--seccomp] [--log-level debug|info|warn|error]\n"
+	       "       [--seccomp [--seccomp-log]] [--log-level debug|info|warn|error]\n"
 	       "\n"
 	       "The process inside a sandgate cell: imports a WSGI app once, then forks\n"
 	       "N workers that serve requests. It is started by the sandgate gateway\n"
@@ -62,6 +64,10 @@ const char *sg_worker_usage(void)
 	       "        gc.freeze(), before the first worker is forked: the zygote and\n"
 	       "        every worker run under it. A program that cannot be read or\n"
 	       "        loaded stops the cell, like a failed import.\n"
+	       "\n"
+	       "  --seccomp-log  the program's default action is SIGSYS: a handler\n"
+	       "        installed before it is loaded logs \"seccomp: denied NAME (nr N)\"\n"
+	       "        to fd 2 and makes the call fail with EPERM.\n"
 	       "\n"
 	       "  SPEC  path/file.py[:callable] or pkg.module[:callable]; the callable\n"
 	       "        defaults to 'application', then 'app'. A relative path starts\n"
@@ -147,6 +153,7 @@ static int take_option(int opt, const char *val, struct sg_worker_args *a, struc
 	case OPT_LISTEN_FD: a->listen_fd = true; return 0;
 	case OPT_ACCESS_LOG: a->access_log = true; return 0;
 	case OPT_SECCOMP: a->seccomp = true; return 0;
+	case OPT_SECCOMP_LOG: a->seccomp_log = true; return 0;
 	case OPT_LOG_LEVEL:
 		a->log_level = sg_log_level_parse(val);
 		return a->log_level < 0 ? sg_fail(err, "--log-level \"%s\" is unknown", val) : 0;
@@ -182,5 +189,7 @@ int sg_worker_args_parse(int argc, char **argv, struct sg_worker_args *a, struct
 		return sg_fail(err, "--app is required");
 	if (a->processes == 0)
 		return sg_fail(err, "--processes is required");
+	if (a->seccomp_log && !a->seccomp)
+		return sg_fail(err, "--seccomp-log needs --seccomp");
 	return 0;
 }

@@ -29,6 +29,7 @@ struct sg_worker_args {
 	bool listen_fd;        /* fd 6 is the app's own SCGI socket */
 	bool access_log;       /* fd 7 is the access log */
 	bool seccomp;          /* fd 8 is a seccomp program to load before forking */
+	bool seccomp_log;      /* its default action is SIGSYS: log and answer EPERM */
 	int log_level;         /* enum sg_log_level */
 	bool help;             /* --help: print usage, exit 0 */
 };

@@ -25,6 +25,7 @@
 #include "gateway/worker/pyinit.h"
 #include "gateway/worker/scoreboard.h"
 #include "gateway/worker/seccomp_load.h"
+#include "gateway/worker/seccomp_trap.h"
 
 static struct sg_pool pool;
 
@@ -100,14 +101,18 @@ static uint64_t now_us(void)
 
 /* The seccomp layer goes on after the import (which may need more than
  * serving does) and before the first fork, so every worker inherits it. */
-static int load_seccomp(struct sg_seccomp_prog *prog, struct sg_error *err)
+static int load_seccomp(const struct sg_worker_args *args, struct sg_seccomp_prog *prog,
+			struct sg_error *err)
 {
 	size_t len = prog->len;
 	uint64_t t0 = now_us();
+	if (args->seccomp_log && sg_seccomp_trap_init(args->name, err) < 0)
+		return -1;
 	if (sg_seccomp_load(prog, err) < 0)
 		return -1;
-	sg_info("seccomp filter loaded: %zu BPF instructions in %llu us", len,
-		(unsigned long long)(now_us() - t0));
+	sg_info("seccomp filter loaded: %zu BPF instructions in %llu us%s", len,
+		(unsigned long long)(now_us() - t0),
+		args->seccomp_log ? "; denied calls are logged" : "");
 	return 0;
 }
 
@@ -144,7 +149,7 @@ static void start(const struct sg_worker_args *args, const char *argv0, int *sig
 	if (pool.app == NULL)
 		startup_failed(&err);
 	if (sg_python_enable_faulthandler(&err) < 0 || (*sigfd = signal_fd(&err)) < 0 ||
-	    sg_python_freeze(&err) < 0 || (args->seccomp && load_seccomp(&prog, &err) < 0))
+	    sg_python_freeze(&err) < 0 || (args->seccomp && load_seccomp(args, &prog, &err) < 0))
 		startup_failed(&err);
 	kill_import_strays();
 	pool.args = args;
