@@ -38,10 +38,26 @@ void sg_pending_finish(struct sg_cell *c, uint64_t id, int reply_status)
 	}
 }
 
+/* The done notes still queued from a cell that has exited. Its pidfd and
+ * its dispatch socket can be ready in the same batch, the pidfd first: a
+ * request whose worker finished and exited just before the zygote (a
+ * drain) is done, not to be answered 502 on top of its response. Bounded,
+ * as app code may have filled the socket. */
+static void take_done_notes(struct sg_cell *c)
+{
+	struct sg_done done;
+	size_t n;
+	for (int i = 0; i < 4 * c->cap_pending + 64 &&
+	     (n = sg_watch_recv_msg(&c->gw->loop, &c->dispw, &done, sizeof done)) > 0; i++)
+		if (n == sizeof done)
+			sg_pending_finish(c, done.request_id, 0);
+}
+
 /* A dead cell: nothing it held was answered, unless the worker had begun
  * a response (the scoreboard says so), in which case it is cut short. */
 void sg_pending_fail_all(struct sg_cell *c, int status)
 {
+	take_done_notes(c);
 	for (int i = 0; i < c->n_pending; i++) {
 		bool started = false;
 		for (uint32_t s = 0; s < c->nslots; s++)

@@ -1,10 +1,12 @@
 #include "gateway/worker/signals.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "gateway/worker/canned.h"
@@ -47,11 +49,20 @@ static void on_timeout(int signo)
 	abort(); /* faulthandler catches SIGABRT and dumps every thread */
 }
 
+/* Idle, the worker may exit at once only if no routed request waits on
+ * the dispatch socket: the gateway sends a draining cell nothing new, but
+ * what it sent before is still queued there and must be served (a worker
+ * that left it would turn each into a 502). Otherwise the worker stops
+ * after emptying the queue (worker.c). recv is async-signal-safe. */
 static void on_term(int signo)
 {
 	(void)signo;
-	if (sig.idle)
+	int saved = errno;
+	char peek;
+	if (sig.idle && recv(SG_FD_DISPATCH, &peek, 1, MSG_PEEK | MSG_DONTWAIT) < 0 &&
+	    errno == EAGAIN)
 		_exit(0);
+	errno = saved;
 	sig.stop = 1;
 }
 

@@ -1,7 +1,9 @@
 /* A worker's signals. Handlers only touch the volatile state below and
  * call async-signal-safe functions.
  *
- *   SIGTERM  finish the request in hand, then exit; exit at once if idle
+ *   SIGTERM  finish the request in hand and the routed requests already
+ *            queued on the dispatch socket, then exit; exit at once if
+ *            idle with nothing queued
  *   SIGUSR1  the request timed out (the zygote relays the gateway's
  *            SG_CTL_TIMEOUT): 504 if nothing was sent, a log line, abort(),
  *            and faulthandler dumps the Python stack to the app log
@@ -23,10 +25,11 @@ int sg_signals_init(const char *log_prefix, int timeout_s, struct sg_slot *slot,
 /* A request is in hand on client_fd (proto: enum sg_proto), or none (-1). */
 void sg_signals_request(int client_fd, int proto);
 
-/* While idle (waiting for a request) SIGTERM exits at once. */
+/* While idle (waiting for a request) SIGTERM exits at once when nothing
+ * is queued on the dispatch socket. */
 void sg_signals_idle(bool idle);
 
-/* SIGTERM arrived during a request. */
+/* SIGTERM arrived: serve what is queued, then exit. */
 bool sg_signals_stop_requested(void);
 
 #endif

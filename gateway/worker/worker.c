@@ -85,7 +85,21 @@ static bool serve_routed(const struct sg_server *srv)
 	return true;
 }
 
-/* Waits for a connection or a dispatch message; SIGTERM here exits at once.
+/* SIGTERM (the cell drains or stops): the gateway sends this cell nothing
+ * new, but the routed requests it queued before are served, so none of
+ * them becomes a 502. The queue only shrinks now: empty means done. New
+ * direct-path connections are left in the socket's backlog, which the
+ * replacing cell's workers share. */
+_Noreturn static void finish_and_leave(const struct sg_server *srv)
+{
+	sg_signals_idle(false);
+	while (serve_routed(srv))
+		;
+	leave(0);
+}
+
+/* Waits for a connection or a dispatch message; SIGTERM here exits at once
+ * when nothing is queued (signals.c), else ends the wait.
  * Alternates which source goes first so neither starves the other. */
 static bool wait_and_serve(const struct sg_server *srv, bool *direct_first)
 {
@@ -96,7 +110,7 @@ static bool wait_and_serve(const struct sg_server *srv, bool *direct_first)
 	int n = srv->args->listen_fd ? 2 : 1;
 	sg_signals_idle(true);
 	if (sg_signals_stop_requested())
-		leave(0);
+		finish_and_leave(srv);
 	int r;
 	Py_BEGIN_ALLOW_THREADS
 	r = poll(pfd, (nfds_t)n, -1);
@@ -154,6 +168,6 @@ _Noreturn void sg_worker_run(const struct sg_worker_args *args, struct sg_slot *
 			leave(0);
 		}
 		if (sg_signals_stop_requested())
-			leave(0);
+			finish_and_leave(&srv);
 	}
 }
