@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cell_fs.h"
 #include "log.h"
 #include "sandbox/cgroup.h"
 #include "sandbox/policy_dir.h"
@@ -234,6 +235,13 @@ static int cell_spawn(struct sg_cell *c, int sb_fd, int ctl_child, int disp_chil
 	int seccomp_fd = -1;
 	if (cell_cgroup_create(c, err) < 0 || compile_policy(app, &seccomp_fd, err) < 0)
 		return -1;
+	/* The filesystem layer: the app's paths, resolved now (fail closed). */
+	struct sg_fs_view *view = sg_cell_fs_build(&app->conf, err);
+	if (view == NULL) {
+		if (seccomp_fd >= 0)
+			close(seccomp_fd);
+		return -1;
+	}
 	build_worker_args(app, level_name(c->gw->cfg.log_level), seccomp_fd >= 0,
 			  app->conf.seccomp_log, &args);
 	build_worker_env(envp, 4);
@@ -245,6 +253,7 @@ static int cell_spawn(struct sg_cell *c, int sb_fd, int ctl_child, int disp_chil
 			 app->access_fd, seccomp_fd },
 		.cgroup = c->cgroup,
 		.network = app->conf.network,
+		.fs = view,
 		.landlock = { .n_bind_ports = app->conf.n_bind_ports,
 			      .bind_ports = app->conf.bind_ports,
 			      .n_connect_ports = app->conf.n_connect_ports,
@@ -252,6 +261,7 @@ static int cell_spawn(struct sg_cell *c, int sb_fd, int ctl_child, int disp_chil
 	};
 	int pidfd;
 	int rc = sg_spawn_cell(&sp, &c->pid, &pidfd, err);
+	sg_cell_fs_free(view);
 	if (seccomp_fd >= 0)
 		close(seccomp_fd);
 	if (rc < 0)

@@ -29,7 +29,8 @@ def chown_tree(path, user):
 
 def make_served_repo(workdir, apps):
     """A repository with one changeset, pushable over HTTP, owned by the app
-    user, and hg_repo_path.txt next to hg_app.py pointing at it."""
+    user, and hg_repo_path.txt next to hg_app.py pointing at it. The cell
+    sees it only when it is declared writable (the tests pass --writable)."""
     repo = workdir / "served"
     assert hg("init", str(repo)).returncode == 0
     (repo / ".hg" / "hgrc").write_text("[web]\nallow-push = *\npush_ssl = false\n"
@@ -49,7 +50,8 @@ def test_hg_clone_and_push_through_nginx(sandgate, nginx, workdir, apps):
     repository then holds the pushed changeset."""
     repo = make_served_repo(workdir, apps)
     sock = "unix:%s/hg.sock" % workdir
-    sandgate("--scgi", sock, "--prefix", PREFIX, *web_server_group_args(sock), apps / "hg_app.py")
+    sandgate("--scgi", sock, "--prefix", PREFIX, *web_server_group_args(sock),
+             "--writable", repo, apps / "hg_app.py")
     ng = nginx(nginx_scgi_location(PREFIX + "/", sock))
     url = "%s%s/" % (ng.url, PREFIX)
 
@@ -74,9 +76,10 @@ def test_hg_clone_and_push_through_nginx(sandgate, nginx, workdir, apps):
 def test_hg_clone_sees_new_changesets_after_push(sandgate, nginx, workdir, apps):
     """A second clone made after the push gets both changesets (hgweb reads
     the repository fresh per request)."""
-    make_served_repo(workdir, apps)
+    repo = make_served_repo(workdir, apps)
     sock = "unix:%s/hg.sock" % workdir
-    sandgate("--scgi", sock, "--prefix", PREFIX, *web_server_group_args(sock), apps / "hg_app.py")
+    sandgate("--scgi", sock, "--prefix", PREFIX, *web_server_group_args(sock),
+             "--writable", repo, apps / "hg_app.py")
     ng = nginx(nginx_scgi_location(PREFIX + "/", sock))
     url = "%s%s/" % (ng.url, PREFIX)
     first = workdir / "first"
