@@ -415,9 +415,11 @@ static void cell_ctl_readable(struct sg_watch *w, uint32_t events)
 			continue;
 		if (m.type == SG_CTL_READY && c->state == SG_CELL_STARTING)
 			cell_ready(c);
-		else if (m.type == SG_CTL_IMPORT_FAILED)
+		else if (m.type == SG_CTL_IMPORT_FAILED) {
+			c->import_failed = true;
 			sg_error("app %s: the app failed to import; its traceback is in the app log",
 				 c->app->conf.name);
+		}
 		else if (m.type == SG_CTL_WORKER_EXIT)
 			worker_exited(c, &m);
 	}
@@ -428,6 +430,33 @@ static uint64_t backoff_ms(int failures)
 	int shift = failures > 6 ? 6 : failures;
 	uint64_t ms = 1000ull << shift;
 	return ms > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : ms;
+}
+
+bool sg_app_failed(const struct sg_app *app)
+{
+	int max = app->conf.max_start_failures;
+	return max > 0 && app->failures >= max;
+}
+
+/* Crash loops: one more failed start (why: its reason) means a retry
+ * after the backoff, or, the max_start_failures-th in a row, the failed
+ * state: no retry until a reload (SIGHUP, `sandgate reload`, the entry
+ * file touched) sets failures back to 0. Requests get 503 meanwhile. */
+static void start_failed(struct sg_app *app, uint64_t now, const char *why)
+{
+	app->failures++;
+	snprintf(app->start_error, sizeof app->start_error, "%s", why);
+	if (sg_app_failed(app)) {
+		app->retry_at_ms = 0;
+		sg_error("app %s: failed: %d failed starts in a row (max_start_failures = %d); "
+			 "no more retries until a reload, requests get 503; last error: %s",
+			 app->conf.name, app->failures, app->conf.max_start_failures, why);
+		return;
+	}
+	uint64_t delay = backoff_ms(app->failures - 1);
+	app->retry_at_ms = now + delay;
+	sg_warn("app %s: restarting its cell in %llu ms (attempt %d)", app->conf.name,
+		(unsigned long long)delay, app->failures + 1);
 }
 
 static void cell_unlink(struct sg_cell *c)
@@ -450,6 +479,13 @@ static void cell_exited(struct sg_watch *w, uint32_t events)
 		return;
 	bool was_serving = app->cell == c || app->next == c;
 	bool never_ready = c->state == SG_CELL_STARTING;
+	char why[128];
+	if (c->import_failed)
+		snprintf(why, sizeof why, "the app failed to import (traceback in the app log)");
+	else
+		snprintf(why, sizeof why, "zygote %s %d%s",
+			 si.si_code == CLD_EXITED ? "exited with status" : "killed by signal",
+			 si.si_status, never_ready ? " before it was ready" : "");
 	sg_pending_fail_all(c, never_ready ? 503 : 502);
 	if (c->state != SG_CELL_DRAINING || si.si_code != CLD_EXITED || si.si_status != 0)
 		sg_warn("app %s: zygote %d %s %d", app->conf.name, (int)c->pid,
@@ -462,27 +498,28 @@ static void cell_exited(struct sg_watch *w, uint32_t events)
 	cell_unlink(c);
 	cell_cgroup_remove(c);
 	cell_free(c);
-	if (was_serving && !app->gw->stopping && !app->removed) {
-		app->failures++;
-		uint64_t delay = backoff_ms(app->failures - 1);
-		app->retry_at_ms = sg_now_ms() + delay;
-		sg_warn("app %s: restarting its cell in %llu ms (attempt %d)", app->conf.name,
-			(unsigned long long)delay, app->failures + 1);
+	if (was_serving && app->cell != NULL) {
+		/* A reload's new cell that died: the previous one keeps serving. */
+		snprintf(app->start_error, sizeof app->start_error, "%s", why);
+		sg_error("app %s: the new cell did not start (%s); the previous one keeps serving",
+			 app->conf.name, why);
+	} else if (was_serving && !app->gw->stopping && !app->removed) {
+		start_failed(app, sg_now_ms(), why);
 	}
 }
 
 void sg_app_ensure_cell(struct sg_app *app, uint64_t now)
 {
-	if (app->cell != NULL || app->next != NULL || app->removed || app->gw->stopping)
+	if (app->cell != NULL || app->next != NULL || app->removed || app->gw->stopping ||
+	    sg_app_failed(app))
 		return;
 	if (app->retry_at_ms != 0 && now < app->retry_at_ms)
 		return;
 	app->retry_at_ms = 0;
 	struct sg_error err;
 	if (sg_cell_start(app, &err) < 0) {
-		app->failures++;
-		app->retry_at_ms = now + backoff_ms(app->failures - 1);
 		sg_error("app %s: cannot start its cell: %s", app->conf.name, err.msg);
+		start_failed(app, now, err.msg);
 	}
 }
 

@@ -43,6 +43,7 @@ struct sg_cell {
 	uint64_t started_ms;
 	uint64_t drain_deadline_ms;
 	struct sg_cgroup *cgroup; /* the cell's limits (sandbox/cgroup.h), or NULL */
+	bool import_failed;       /* the zygote said SG_CTL_IMPORT_FAILED */
 };
 
 /* dispatch.c */

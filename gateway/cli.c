@@ -24,6 +24,7 @@ enum {
 	OPT_HTTP = 256, OPT_SCGI, OPT_PROCESSES, OPT_CHDIR, OPT_PYTHONPATH, OPT_VENV, OPT_USER,
 	OPT_MAX_REQUESTS, OPT_TIMEOUT, OPT_LOG_LEVEL, OPT_SOCKET_MODE, OPT_ALLOW_UID, OPT_PREFIX,
 	OPT_MAX_BODY, OPT_ACCESS_LOG, OPT_LOG, OPT_SOCKET_GROUP, OPT_MEMORY, OPT_PIDS, OPT_CPU,
+	OPT_MAX_START_FAILURES,
 	OPT_END,
 };
 
@@ -36,6 +37,7 @@ static const struct option long_options[] = {
 	{ "venv", required_argument, NULL, OPT_VENV },
 	{ "user", required_argument, NULL, OPT_USER },
 	{ "max-requests", required_argument, NULL, OPT_MAX_REQUESTS },
+	{ "max-start-failures", required_argument, NULL, OPT_MAX_START_FAILURES },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
 	{ "socket-mode", required_argument, NULL, OPT_SOCKET_MODE },
@@ -85,6 +87,8 @@ void sg_cli_serve_usage(FILE *out)
 	      "  --max-requests N       recycle a worker after N requests (default 0: never)\n"
 	      "  --timeout SECONDS      per request, 1-86400 (default 60)\n"
 	      "  --max-body BYTES       largest request body; 413 above (default 1073741824)\n"
+	      "  --max-start-failures N failed starts in a row before the app is marked\n"
+	      "                         failed until a reload, 0-1000 (default 5; 0: never)\n"
 	      "\n"
 	      "The cell's limits (cgroup; max = none):\n"
 	      "  --memory SIZE          memory of the whole cell: bytes, or 512M, 2G...\n"
@@ -274,6 +278,9 @@ static int apply_number_option(struct serve_args *a, int opt, const char *val,
 		return parse_int_option(opt, val, 1, SG_MAX_PROCESSES, &app->processes, err);
 	case OPT_MAX_REQUESTS:
 		return parse_int_option(opt, val, 0, INT_MAX, &app->max_requests, err);
+	case OPT_MAX_START_FAILURES:
+		return parse_int_option(opt, val, 0, SG_MAX_START_FAILURES, &app->max_start_failures,
+					err);
 	case OPT_TIMEOUT:
 		return parse_int_option(opt, val, 1, SG_MAX_TIMEOUT, &app->timeout, err);
 	case OPT_MAX_BODY:

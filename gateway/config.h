@@ -23,6 +23,8 @@
 #define SG_MAX_PROCESSES 128     /* SG_MAX_WORKERS / 2 */
 #define SG_MAX_TIMEOUT 86400
 #define SG_MAX_QUEUE 10000
+#define SG_MAX_START_FAILURES 1000
+#define SG_DEFAULT_START_FAILURES 5
 #define SG_MAX_GRACEFUL 3600
 #define SG_DEFAULT_MAX_BODY (1LL << 30)
 #define SG_CONFIG_FILE_MAX (1024 * 1024) /* bytes sg_config_load reads at most */
@@ -85,6 +87,8 @@ struct sg_app_conf {
 	int max_requests;        /* 0 = never recycle */
 	int timeout;             /* seconds per request, default 60 */
 	int queue;               /* routed requests waiting beyond busy workers, default 100 */
+	int max_start_failures;  /* failed starts in a row before the app is marked
+				  * failed (no retry until a reload); 0 = retry forever */
 	long long max_body;      /* bytes, 413 above; default 1 GiB */
 	bool has_socket;         /* direct path: the app's own SCGI socket */
 	struct sg_addr socket;

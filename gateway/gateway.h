@@ -25,6 +25,7 @@ struct sg_app {
 	struct sg_cell *cell; /* the cell serving requests (or starting the first time) */
 	struct sg_cell *next; /* a replacement starting on reload */
 	int failures;         /* consecutive failed starts, for the backoff */
+	char start_error[160]; /* why the last start failed, "" = none yet */
 	uint64_t retry_at_ms; /* when to try starting again, 0 = not scheduled */
 	bool removed;         /* gone from the config; freed once its cells are */
 	struct sg_watch sock_watch; /* the gateway answers 503 on sock_fd while */
@@ -65,6 +66,8 @@ bool sg_cell_accepting(const struct sg_cell *c);
 void sg_cells_tick(struct sg_gateway *gw, uint64_t now);
 /* The app's cell should exist: start one now or after the backoff. */
 void sg_app_ensure_cell(struct sg_app *app, uint64_t now);
+/* max_start_failures failed starts in a row: no retry until a reload. */
+bool sg_app_failed(const struct sg_app *app);
 
 /* dispatch.c: hand a routed request to the app's cell. On failure the
  * client gets a gateway reply (503) and fd is closed; either way the

@@ -14,4 +14,10 @@ int sg_netns_clone_flags(enum sg_network network);
  * success, else the step that failed (errno set). */
 const char *sg_netns_enter(enum sg_network network);
 
+/* Its parts, also tried by sandbox/probe.c: lo up in the current network
+ * namespace; user.max_user_namespaces = 0 in the current user namespace.
+ * NULL on success, else the step that failed (errno set). */
+const char *sg_netns_loopback_up(void);
+const char *sg_netns_deny_nested_userns(void);
+
 #endif

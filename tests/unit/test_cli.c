@@ -211,6 +211,10 @@ static void test_timeout_requests_body(void)
 		     "--max-requests: expected an integer 0-2147483647, got \"-1\"");
 	expect_error(serve("--max-requests", "2147483648", "app.py", NULL),
 		     "--max-requests: expected an integer 0-2147483647, got \"2147483648\"");
+	CHECK(serve("--max-start-failures", "0", "app.py", NULL) == 0);
+	CHECK(cfg.apps[0].max_start_failures == 0);
+	expect_error(serve("--max-start-failures", "1001", "app.py", NULL),
+		     "--max-start-failures: expected an integer 0-1000, got \"1001\"");
 	expect_error(serve("--max-body", "-5", "app.py", NULL),
 		     "--max-body: expected an integer of at least 0, got \"-5\"");
 	expect_error(serve("--max-body", "1G", "app.py", NULL),

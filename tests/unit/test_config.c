@@ -55,6 +55,7 @@ static void test_defaults_app(void)
 	sg_config_defaults_app(&app);
 	CHECK(app.processes == 2 && app.timeout == 60 && app.queue == 100);
 	CHECK(app.max_requests == 0 && app.max_body == 1LL << 30 && app.socket_mode == 0660);
+	CHECK(app.max_start_failures == 5);
 	CHECK(!app.has_socket && app.n_pythonpath == 0 && app.name[0] == '\0');
 }
 
@@ -236,6 +237,14 @@ static void test_ranges(void)
 	expect_app_setting("queue = 10001;", "test.conf:2: app \"a\": queue must be 0..10000, got 10001");
 	expect_app_setting("queue = 0;", NULL);
 	CHECK(cfg.apps[0].queue == 0);
+	expect_app_setting("max_start_failures = -1;",
+			   "test.conf:2: app \"a\": max_start_failures must be 0..1000, got -1");
+	expect_app_setting("max_start_failures = 1001;",
+			   "test.conf:2: app \"a\": max_start_failures must be 0..1000, got 1001");
+	expect_app_setting("max_start_failures = 0;", NULL);
+	CHECK(cfg.apps[0].max_start_failures == 0);
+	expect_app_setting("max_start_failures = 3;", NULL);
+	CHECK(cfg.apps[0].max_start_failures == 3);
 	expect_app_setting("max_body = -1;", "test.conf:2: app \"a\": max_body must be at least 0, got -1");
 	expect_app_setting("max_body = 0;", NULL);
 	CHECK(cfg.apps[0].max_body == 0);
