@@ -19,24 +19,31 @@
 static void usage(FILE *out)
 {
 	fputs("usage: sandgate check -c FILE\n"
+	      "       sandgate check --probe [-c FILE]\n"
 	      "Validates a configuration file as `sandgate serve -c FILE` would read it,\n"
 	      "starts nothing. Run it as the user who will run serve: the run-as and\n"
 	      "socket_group rules differ for root. Exit status 0 when the file is ok,\n"
-	      "1 otherwise.\n",
+	      "1 otherwise.\n"
+	      "--probe tries each sandbox layer on this host (namespaces, cgroups,\n"
+	      "seccomp, Landlock...) and prints one line per layer; exit status 1 when\n"
+	      "a layer every cell needs is missing.\n",
 	      out);
 }
 
 static const struct option check_options[] = {
 	{ "config", required_argument, NULL, 'c' },
 	{ "help", no_argument, NULL, 'h' },
+	{ "probe", no_argument, NULL, 'p' },
 	{ NULL, 0, NULL, 0 },
 };
 
-/* Returns 0 with *file set, 1 after --help, -1 with err. */
-static int parse_args(int argc, char **argv, const char **file, struct sg_error *err)
+/* Returns 0 with *file and *probe set, 1 after --help, -1 with err. */
+static int parse_args(int argc, char **argv, const char **file, bool *probe,
+		      struct sg_error *err)
 {
 	int ch;
 	*file = NULL;
+	*probe = false;
 	optind = 0;
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, ":c:h", check_options, NULL)) != -1) {
@@ -48,11 +55,14 @@ static int parse_args(int argc, char **argv, const char **file, struct sg_error 
 			return sg_fail(err, "-c needs a FILE");
 		if (ch == '?')
 			return sg_fail(err, "unknown option \"%.64s\"", argv[optind - 1]);
-		*file = optarg;
+		if (ch == 'p')
+			*probe = true;
+		else
+			*file = optarg;
 	}
 	if (optind < argc)
 		return sg_fail(err, "unexpected argument \"%.64s\"", argv[optind]);
-	if (*file == NULL)
+	if (*file == NULL && !*probe)
 		return sg_fail(err, "missing -c FILE");
 	return 0;
 }
@@ -175,8 +185,9 @@ static void warn_no_seccomp(const struct sg_config *cfg)
 int sg_cmd_check(int argc, char **argv)
 {
 	const char *file;
+	bool probe;
 	struct sg_error err;
-	int rc = parse_args(argc, argv, &file, &err);
+	int rc = parse_args(argc, argv, &file, &probe, &err);
 	if (rc != 0) {
 		if (rc < 0) {
 			fprintf(stderr, "sandgate check: %s\n", err.msg);
@@ -184,6 +195,9 @@ int sg_cmd_check(int argc, char **argv)
 		}
 		return rc < 0 ? 1 : 0;
 	}
+	int probe_rc = probe ? sg_cmd_probe() : 0;
+	if (file == NULL)
+		return probe_rc;
 
 	struct sg_config cfg;
 	struct sg_diags d = { 0 };
@@ -206,5 +220,5 @@ int sg_cmd_check(int argc, char **argv)
 		printf("%s: ok\n", file);
 	sg_config_free(&cfg);
 	sg_diags_free(&d);
-	return failed ? 1 : 0;
+	return failed || probe_rc != 0 ? 1 : 0;
 }

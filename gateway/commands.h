@@ -10,4 +10,9 @@
  * and "FILE: ok" or "FILE: N problems" on stdout. Exit 0 when ok, else 1. */
 int sg_cmd_check(int argc, char **argv);
 
+/* `sandgate check --probe` (gateway/cmd_probe.c): prints which sandbox
+ * layers this host provides, found by trying them; 0 when every default
+ * layer is there, else 1 with the missing ones named. */
+int sg_cmd_probe(void);
+
 #endif
