@@ -28,17 +28,22 @@ static const char *write_file(int etc, const char *name, const char *text, int l
 	return NULL;
 }
 
+static const char *unfit(const char *what, const char *name)
+{
+	errno = EINVAL;
+	return sg_fs_step("%s: name \"%.64s\" cannot be written there", what, name);
+}
+
 static const char *generate(int etc, const struct sg_fs_view *v, uid_t uid, gid_t gid)
 {
 	char text[512];
 	int n = sg_fs_etc_passwd(text, sizeof text, v->user_name, uid, gid);
-	const char *step = n < 0 ? (errno = EINVAL, sg_fs_step("/etc/passwd: user name \"%.64s\"",
-							       v->user_name))
+	const char *step = n < 0 ? unfit("/etc/passwd", v->user_name)
 				 : write_file(etc, "passwd", text, n);
-	if (step == NULL && (n = sg_fs_etc_group(text, sizeof text, v->group_name, gid)) < 0)
-		step = (errno = EINVAL, sg_fs_step("/etc/group: group name \"%.64s\"", v->group_name));
-	else if (step == NULL)
-		step = write_file(etc, "group", text, n);
+	if (step != NULL)
+		return step;
+	n = sg_fs_etc_group(text, sizeof text, v->group_name, gid);
+	step = n < 0 ? unfit("/etc/group", v->group_name) : write_file(etc, "group", text, n);
 	if (step == NULL && (n = sg_fs_etc_hosts(text, sizeof text)) >= 0)
 		step = write_file(etc, "hosts", text, n);
 	if (step == NULL && (n = sg_fs_etc_nsswitch(text, sizeof text)) >= 0)

@@ -66,7 +66,7 @@ static const char *host_tree(int root)
 	static const char *const links[] = { "bin", "sbin", "lib", "lib32", "lib64", "libx32" };
 	int usr = open("/usr", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (usr < 0 || sg_fs_attach(usr, root, "usr", SG_FS_RO_EXEC) < 0)
-		return sg_fs_step("bind /usr");
+		return sg_fs_step("bind /usr"); /* the cell stops: no descriptor to tidy */
 	close(usr);
 	for (size_t i = 0; i < sizeof links / sizeof links[0]; i++) {
 		char path[16], target[PATH_MAX];

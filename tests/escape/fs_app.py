@@ -262,6 +262,11 @@ def attack_processes(arg):
     return result(others, None, names=",".join(sorted(names)), others=",".join(others) or "-")
 
 
+def attack_here(arg):
+    """Not an attack: the names in the app's own directory."""
+    return result(False, None, names=",".join(sorted(os.listdir(HERE))))
+
+
 ATTACKS = {name[len("attack_"):]: fn for name, fn in globals().items()
            if name.startswith("attack_")}
 ATTACKS["proc_sys_mount"] = proc_sys_mount_flags

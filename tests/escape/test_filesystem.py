@@ -8,11 +8,14 @@ by the app's user, so that the same attack run unconfined as that user
 can write there) with workdir/data as its writable directory and an 8 MiB
 /tmp. Each runs in system mode (root starts sandgate, the app runs as
 nobody) and in user mode (sandgate as sg-alice)."""
+import ctypes
 import errno
 import json
 import os
 import shutil
+import signal
 import subprocess
+import threading
 from pathlib import Path
 
 import pytest
@@ -324,3 +327,71 @@ def test_missing_writable_fails_closed(sandgate, workdir):
                       'writable = [ "%s" ];' % missing)
     assert wait_until(lambda: "filesystem: %s: %s: No such file or directory" % (missing, missing)
                       in sg.stderr_text()), sg.stderr_text()[-4000:]
+
+
+RENAME_EXCHANGE = 2
+
+
+def exchange(a, b):
+    """renameat2(a, b, RENAME_EXCHANGE): swaps the two names atomically."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.renameat2(-100, os.fsencode(a), -100, os.fsencode(b), RENAME_EXCHANGE) != 0:
+        raise OSError(ctypes.get_errno(), "renameat2")
+
+
+@needs_root
+def test_setup_race_never_mounts_the_target_25(sandgate, workdir):
+    """Row 25 live: while cells are restarted (SIGHUP), a thread keeps
+    swapping the app's directory with a symlink to a decoy directory
+    (renameat2 RENAME_EXCHANGE). Whatever each start sees, a cell either
+    serves the real directory or is refused: the decoy's marker never
+    shows in an answer. (Both refusals happen in such a run, depending on
+    when the swap falls: the gateway's "is a symbolic link" and the
+    cell's "is now a symbolic link"; not asserted, as that is timing.)
+    Afterwards, with the real directory in place, a reload serves it
+    again."""
+    uid, gid = uid_of("nobody"), gid_of("nobody")
+    real = owned_dir(workdir / "app", uid, gid)
+    target = decoy(workdir, uid, gid)
+    for d, marker in ((real, "REAL"), (target, "DECOY")):
+        shutil.copy(FS_APP, d / "fs_app.py")
+        (d / "fs_app.py").chmod(0o644)
+        (d / marker).write_text(marker)
+    (workdir / "alt").symlink_to(target)
+    port = free_port()
+    conf = workdir / "race.conf"
+    conf.write_text(CONF % {"port": port, "module": real / "fs_app.py", "extra": ""})
+    sg = sandgate("-c", conf, http=["127.0.0.1:%d" % port], ready_path="/?attack=none")
+
+    stop = threading.Event()
+    swaps = [0]
+
+    def swapper():
+        while not stop.is_set():
+            exchange(workdir / "app", workdir / "alt")
+            swaps[0] += 1
+
+    seen = set()
+    thread = threading.Thread(target=swapper)
+    thread.start()
+    try:
+        for _ in range(15):
+            sg.signal(signal.SIGHUP)
+            for _ in range(5):
+                try:
+                    resp = http_request(sg.url, "/?attack=here", timeout=10)
+                except OSError:
+                    continue
+                if resp.status == 200:
+                    seen.add(fields(resp.json()["detail"])["names"])
+    finally:
+        stop.set()
+        thread.join()
+    if swaps[0] % 2:
+        exchange(workdir / "app", workdir / "alt")
+    assert (workdir / "app").is_dir() and not (workdir / "app").is_symlink()
+    assert all("DECOY" not in names for names in seen), seen
+    sg.signal(signal.SIGHUP)
+    assert wait_until(lambda: sg.probe("/?attack=here") == 200)
+    resp = http_request(sg.url, "/?attack=here", timeout=10)
+    assert "REAL" in fields(resp.json()["detail"])["names"].split(","), resp.body
