@@ -14,8 +14,9 @@
 /* ---- paths (fs_resolve.c; the first two are pure) ---- */
 
 /* A path a view may bind: absolute, not "/", no empty, "." or ".."
- * segment, no trailing '/', shorter than PATH_MAX, and not /proc, /sys,
- * /dev or anything under them (the cell has its own). */
+ * segment, no trailing '/', shorter than PATH_MAX, not /tmp or /var/tmp
+ * (shared by every user), and not /proc, /sys, /dev or anything under
+ * them (the cell has its own). */
 int sg_fs_check_path(const char *path, struct sg_error *err);
 
 /* O_PATH|O_CLOEXEC descriptor of an absolute path, resolved without

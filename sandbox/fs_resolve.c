@@ -43,6 +43,10 @@ int sg_fs_check_path(const char *path, struct sg_error *err)
 			return sg_fail(err, "%.200s: empty, '.' or '..' segment", path);
 		seg = end != NULL ? end + 1 : NULL;
 	}
+	/* Every user's sockets and files are there, and the cell has its own. */
+	if (strcmp(path, "/tmp") == 0 || strcmp(path, "/var/tmp") == 0)
+		return sg_fail(err, "%s is shared by every user of the host and cannot be bound "
+				    "(the cell has a private /tmp)", path);
 	static const char *const own[] = { "/proc", "/sys", "/dev" };
 	for (size_t i = 0; i < sizeof own / sizeof own[0]; i++)
 		if (under(path, own[i]))

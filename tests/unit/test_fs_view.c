@@ -42,6 +42,9 @@ static void test_check_path(void)
 	CHECK(!ok("/sys/fs/cgroup"));
 	CHECK(!ok("/dev"));
 	CHECK(!ok("/dev/shm"));
+	CHECK(!ok("/tmp"));
+	CHECK(!ok("/var/tmp"));
+	CHECK(ok("/tmp/app"));
 }
 
 static void test_resolve_plain_directory(void)
