@@ -19,6 +19,7 @@
 
 #include "listener.h"
 #include "log.h"
+#include "sandbox/landlock.h"
 
 #define TICK_MS 200
 
@@ -196,9 +197,22 @@ static void raise_nofile(void)
 	}
 }
 
+/* Landlock is the one layer a cell starts without (sandbox/landlock.c),
+ * when the kernel lacks it: say so once, at startup. */
+static void log_landlock(void)
+{
+	int abi = sg_landlock_abi();
+	if (abi == 0)
+		sg_warn("Landlock: not in this kernel (or off at boot): cells start without it; "
+			"an app with bind_ports or connect_ports does not start");
+	else
+		sg_debug("Landlock ABI %d", abi);
+}
+
 static int serve(struct sg_gateway *gw, struct sg_error *err)
 {
 	raise_nofile();
+	log_landlock();
 	if ((gw->worker_exe = find_worker(err)) < 0 || sg_loop_init(&gw->loop, err) < 0 ||
 	    setup_signals(gw, err) < 0 || open_listeners(gw, err) < 0 || sg_apps_open(gw, err) < 0)
 		return -1;

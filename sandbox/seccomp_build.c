@@ -85,6 +85,27 @@ static int export_sealed(scmp_filter_ctx ctx, int *fd_out, size_t *insns, struct
 	return -1;
 }
 
+static bool has_rule(const struct sg_policy *p, int nr)
+{
+	for (int i = 0; i < p->n_rules; i++)
+		if (p->rule[i].nr == nr && !p->rule[i].replaced && p->rule[i].action != SG_POLICY_DENY)
+			return true;
+	return false;
+}
+
+/* A trap while SIGSYS is blocked kills the process: the kernel resets the
+ * handler. CPython's subprocess calls vfork with every signal blocked (and
+ * falls back to fork when it fails), so under seccomp_log vfork keeps the
+ * plain EPERM it gets without the log. */
+static int keep_vfork_eperm(scmp_filter_ctx ctx, const struct sg_policy *p, struct sg_error *err)
+{
+	int nr = seccomp_syscall_resolve_name("vfork");
+	if (nr == __NR_SCMP_ERROR || nr < 0 || has_rule(p, nr))
+		return 0; /* no vfork here (aarch64), or the policy decides */
+	int rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), nr, 0);
+	return rc < 0 ? fail_rc(err, "seccomp_rule_add(vfork)", rc) : 0;
+}
+
 int sg_seccomp_build_as(const struct sg_policy *p, enum sg_seccomp_default dflt, int *fd,
 			size_t *insns, struct sg_error *err)
 {
@@ -100,6 +121,8 @@ int sg_seccomp_build_as(const struct sg_policy *p, enum sg_seccomp_default dflt,
 		if (!r->replaced && r->action != SG_POLICY_DENY)
 			rc = add_rule(ctx, p, r, err);
 	}
+	if (rc == 0 && dflt == SG_SECCOMP_TRAP)
+		rc = keep_vfork_eperm(ctx, p, err);
 	if (rc == 0)
 		rc = export_sealed(ctx, fd, insns, err);
 	seccomp_release(ctx);
