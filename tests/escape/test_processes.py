@@ -253,14 +253,23 @@ def policy_statements(path):
 def test_no_policy_leaves_a_decision_to_user_space_36(workdir, monkeypatch):
     """Row 36, trusting SECCOMP_RET_USER_NOTIF: "Do not use unotify
     CONTINUE for policy". Every statement of every file in policies/ is
-    allow, errno, deny, include or a @group: each verdict is the kernel's.
-    The project's own parser (`sandgate check`) has no other action: a
-    policy asking for a notification is refused, naming the line."""
+    allow, errno, deny, include or a @group: each verdict is the kernel's,
+    and the project's own parser (`sandgate check`, one app per policy)
+    compiles each of them. It has no other action: a policy asking for a
+    notification is refused, naming the line."""
     files = sorted(POLICIES.glob("*.policy"))
     assert files
     others = [(f.name, n, words[0]) for f in files for n, words in policy_statements(f)
               if words[0] not in POLICY_KEYWORDS and not words[0].startswith("@")]
     assert not others, others
+    app = hello_app(workdir)
+    conf = workdir / "policies.conf"
+    conf.write_text('listeners = ( { http = "127.0.0.1:%d"; } );\napps = (\n%s\n);\n' % (
+        free_port(), ",\n".join(
+            '  { name = "p%d"; module = "%s"; policy = "%s"; route = { prefix = "/p%d"; }; }'
+            % (i, app, f.stem, i) for i, f in enumerate(files))))
+    out = integration_conftest.run_sandgate("check", "-c", conf)
+    assert out.returncode == 0 and out.stdout.strip() == "%s: ok" % conf, out
 
     root = copy_install(workdir, "allow read           # reading\n"
                                  "notify write         # a supervisor would decide\n")
