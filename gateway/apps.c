@@ -87,6 +87,8 @@ static struct sg_app *app_open(struct sg_gateway *gw, const struct sg_app_conf *
 	app->conf = *conf;
 	app->gw = gw;
 	app->sock_fd = app->log_fd = app->access_fd = -1;
+	if (old != NULL)
+		app->history = old->history;
 	if ((app->log_fd = open_log(conf->log, conf, err)) == -2 ||
 	    (app->access_fd = open_log(conf->access_log, conf, err)) == -2)
 		goto fail;
@@ -195,15 +197,33 @@ int sg_apps_reload(struct sg_gateway *gw, struct sg_config *fresh, struct sg_err
 				sg_cell_drain(app->next);
 			continue;
 		}
-		if (app->next != NULL)
-			sg_cell_drain(app->next);
-		app->failures = 0;
-		app->retry_at_ms = 0;
 		struct sg_error cerr;
-		if (sg_cell_start(app, &cerr) < 0)
+		if (sg_app_restart(app, &cerr) < 0)
 			sg_error("app %s: cannot start its new cell: %s", app->conf.name, cerr.msg);
 	}
 	return 0;
+}
+
+int sg_app_restart(struct sg_app *app, struct sg_error *err)
+{
+	if (app->next != NULL)
+		sg_cell_drain(app->next);
+	app->stopped = false;
+	app->failures = 0;
+	app->retry_at_ms = 0;
+	return sg_cell_start(app, err);
+}
+
+void sg_app_stop(struct sg_app *app)
+{
+	app->stopped = true;
+	app->failures = 0;
+	/* sg_app_ensure_cell then never finds the retry due. */
+	app->retry_at_ms = UINT64_MAX;
+	if (app->next != NULL)
+		sg_cell_drain(app->next);
+	if (app->cell != NULL)
+		sg_cell_drain(app->cell);
 }
 
 /* Removed apps go once no cell of theirs is alive. */

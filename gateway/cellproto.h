@@ -111,7 +111,10 @@ struct sg_slot {
 	_Atomic uint64_t request_id;  /* routed request, 0 on the direct path */
 	_Atomic uint64_t started_ms;  /* CLOCK_MONOTONIC ms at request start */
 	_Atomic uint64_t requests;    /* requests this worker has served */
-	char request[SG_SLOT_REQUEST_LEN]; /* "GET /path", NUL-terminated, best effort */
+	_Atomic uint64_t served;      /* by every worker this slot had: never reset */
+	/* "GET /path", NUL-terminated, best effort; the gateway shows it in
+	 * timeout lines and `sandgate status`, copied and escaped. */
+	char request[SG_SLOT_REQUEST_LEN];
 };
 
 struct sg_scoreboard {

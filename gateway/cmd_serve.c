@@ -17,6 +17,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include "control.h"
 #include "listener.h"
 #include "log.h"
 #include "sandbox/landlock.h"
@@ -157,6 +158,7 @@ static void tick(void *arg)
 	uint64_t now = sg_now_ms();
 	sg_listeners_tick(gw, now);
 	sg_conns_tick(gw, now);
+	sg_control_tick(gw, now);
 	sg_cells_tick(gw, now);
 	sg_apps_reap_removed(gw);
 	if (!gw->stopping)
@@ -214,11 +216,15 @@ static int serve(struct sg_gateway *gw, struct sg_error *err)
 	raise_nofile();
 	log_landlock();
 	if ((gw->worker_exe = find_worker(err)) < 0 || sg_loop_init(&gw->loop, err) < 0 ||
-	    setup_signals(gw, err) < 0 || open_listeners(gw, err) < 0 || sg_apps_open(gw, err) < 0)
+	    setup_signals(gw, err) < 0 || open_listeners(gw, err) < 0 || sg_apps_open(gw, err) < 0 ||
+	    sg_control_open(gw, err) < 0)
 		return -1;
+	sg_app_events_init(gw);
 	for (int i = 0; i < gw->n_apps; i++)
 		sg_app_ensure_cell(gw->apps[i], sg_now_ms());
 	int rc = sg_loop_run(&gw->loop, TICK_MS, tick, gw, err);
+	sg_app_events_init(NULL);
+	sg_control_close(gw);
 	close_listeners(gw);
 	for (int i = 0; i < gw->n_apps; i++)
 		sg_app_release(gw->apps[i]);
@@ -247,6 +253,7 @@ int sg_cmd_serve(int argc, char **argv)
 		sg_log_use_syslog("sandgate");
 	if (serve(gw, &err) < 0) {
 		sg_error("%s", err.msg);
+		sg_control_close(gw);
 		close_listeners(gw);
 		for (int i = 0; i < gw->n_apps; i++)
 			sg_app_release(gw->apps[i]);

@@ -15,4 +15,9 @@ int sg_cmd_check(int argc, char **argv);
  * layer is there, else 1 with the missing ones named. */
 int sg_cmd_probe(void);
 
+/* `sandgate status|reload|stop` (gateway/cmd_status.c): argv[0] is the
+ * command. One request to the gateway's control socket; 0 done, 1
+ * refused by the gateway, 2 bad usage, 3 the gateway not reachable. */
+int sg_cmd_status(int argc, char **argv);
+
 #endif

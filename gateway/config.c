@@ -26,13 +26,31 @@
 /* ------------------------------------------------------------------ */
 /* The top level                                                       */
 
+/* control = "unix:/absolute/path" or "none" (gateway/control.h). */
+static void parse_control(struct parse_ctx *c, const config_setting_t *s, struct sg_config *cfg)
+{
+	char text[sizeof cfg->control];
+	struct sg_addr addr;
+	struct sg_error err;
+	if (!cfg_get_string(c, s, "control", text, sizeof text))
+		return;
+	if (strcmp(text, "none") != 0 &&
+	    (strncmp(text, "unix:/", 6) != 0 || sg_addr_parse(text, &addr, &err) < 0)) {
+		cfg_problem(c, s, "control must be \"unix:/absolute/path\" or \"none\", got \"%s\"",
+			    text);
+		return;
+	}
+	snprintf(cfg->control, sizeof cfg->control, "%s", text);
+}
+
 static void parse_top(struct parse_ctx *c, const config_setting_t *root, struct sg_config *cfg)
 {
 	const config_setting_t *log_level = NULL, *use_syslog = NULL, *graceful = NULL,
-			       *listeners = NULL, *apps = NULL;
+			       *listeners = NULL, *apps = NULL, *control = NULL;
 	struct cfg_key keys[] = {
 		{ "log_level", &log_level }, { "syslog", &use_syslog },
 		{ "graceful_timeout", &graceful }, { "listeners", &listeners }, { "apps", &apps },
+		{ "control", &control },
 	};
 	cfg_match_keys(c, root, keys, CFG_N_KEYS(keys), "");
 	char level[16];
@@ -53,6 +71,8 @@ static void parse_top(struct parse_ctx *c, const config_setting_t *root, struct 
 	}
 	cfg_get_int_into(c, graceful, "graceful_timeout", 0, SG_MAX_GRACEFUL,
 			 &cfg->graceful_timeout);
+	if (control != NULL)
+		parse_control(c, control, cfg);
 	if (listeners != NULL)
 		cfg_parse_listeners(c, listeners, cfg);
 	if (apps != NULL)

@@ -128,6 +128,8 @@ struct sg_config {
 	int log_level;         /* enum sg_log_level */
 	bool syslog;
 	int graceful_timeout;  /* seconds to let in-flight requests finish on stop/reload */
+	char control[128];     /* control = "unix:/path" or "none"; "" = the default
+				* (gateway/control_path.h) */
 	int n_listeners;
 	struct sg_listener_conf *listeners;
 	int n_apps;

@@ -14,6 +14,15 @@
 
 struct sg_gateway;
 struct sg_cell;
+struct sg_control;
+
+/* What `sandgate status` tells about an app's past (app_events.c keeps it
+ * from the gateway's log lines about the app); kept across SIGHUP. */
+struct sg_app_history {
+	unsigned long restarts;  /* cell starts retried after a death or failed start */
+	char last_error[256];    /* the last error logged about the app, "" = none */
+	uint64_t last_error_ms;  /* sg_now_ms() when it was logged */
+};
 
 struct sg_app {
 	struct sg_app_conf conf;
@@ -30,6 +39,8 @@ struct sg_app {
 	bool removed;         /* gone from the config; freed once its cells are */
 	struct sg_watch sock_watch; /* the gateway answers 503 on sock_fd while */
 	bool sock_watched;          /* the app has no cell (failed import, backoff) */
+	bool stopped;               /* `sandgate stop APP`: no cell until `reload APP` */
+	struct sg_app_history history;
 };
 
 struct sg_listener {
@@ -56,6 +67,7 @@ struct sg_gateway {
 	uint64_t next_request_id;
 	bool stopping;
 	uint64_t stop_deadline_ms;
+	struct sg_control *control; /* the control socket (control.c), or NULL */
 };
 
 /* cell.c */
@@ -93,6 +105,16 @@ int sg_apps_reload(struct sg_gateway *gw, struct sg_config *fresh, struct sg_err
 void sg_app_close_socket(struct sg_app *app);
 void sg_app_release(struct sg_app *app);
 void sg_apps_reap_removed(struct sg_gateway *gw);
+/* `sandgate reload APP`: a new cell that replaces the serving one once
+ * ready, as SIGHUP does (with the app's current configuration); starts a
+ * stopped app again. `sandgate stop APP`: its cells drain and none starts
+ * until sg_app_restart (requests get 503 meanwhile). */
+int sg_app_restart(struct sg_app *app, struct sg_error *err);
+void sg_app_stop(struct sg_app *app);
+/* app_events.c: keeps app->history from the log; sg_app_find: the
+ * current (not removed) app of that name, or NULL. */
+void sg_app_events_init(struct sg_gateway *gw);
+struct sg_app *sg_app_find(struct sg_gateway *gw, const char *name, size_t len);
 
 /* app_socket.c: while an app has no cell, nothing accepts on its own
  * socket, so the gateway does, and answers 503 (design §2). */

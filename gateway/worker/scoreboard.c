@@ -82,6 +82,7 @@ void sg_slot_idle(struct sg_slot *slot)
 	atomic_store(&slot->started_ms, 0);
 	atomic_store(&slot->request_id, 0);
 	atomic_fetch_add(&slot->requests, 1);
+	atomic_fetch_add(&slot->served, 1);
 }
 
 void sg_slot_clear(struct sg_slot *slot)

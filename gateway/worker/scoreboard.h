@@ -28,7 +28,7 @@ void sg_slot_describe(struct sg_slot *slot, const char what[SG_SLOT_REQUEST_LEN]
 /* The request is over: IDLE, then the per-request fields are cleared. */
 void sg_slot_idle(struct sg_slot *slot);
 
-/* The worker owning the slot is gone. */
+/* The worker owning the slot is gone (served, the slot's total, stays). */
 void sg_slot_clear(struct sg_slot *slot);
 
 #endif

@@ -603,6 +603,9 @@ def test_max_requests_recycles(make_worker):
     assert pids[0] == pids[1] == pids[2] != pids[3]
     msg = w.recv_ctl(types=(CTL_WORKER_EXIT,))
     assert (msg["slot"], msg["pid"], msg["status"]) == (0, pids[0], 0)
+    # the slot's total (`sandgate status`'s requests) outlives the worker
+    slot = w.wait_slots(lambda ss: ss[0]["served"] == 4 and ss[0]["state"] == SLOT_IDLE)[0]
+    assert slot["requests"] == 1
 
 
 def test_timeout_504_and_python_stack(make_worker):

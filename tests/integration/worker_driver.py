@@ -35,10 +35,10 @@ DISPATCH = struct.Struct("<IIQII")
 DONE = struct.Struct("<QII")
 # struct sg_scoreboard head: magic, nslots; then struct sg_slot[nslots]:
 # state, response_started, pid, (4 bytes padding), request_id, started_ms,
-# requests, request[96]
+# requests, served, request[96]
 BOARD = struct.Struct("<II")
-SLOT = struct.Struct("<IIi4xQQQ96s")
-assert CTL.size == 32 and DISPATCH.size == 24 and DONE.size == 16 and SLOT.size == 136
+SLOT = struct.Struct("<IIi4xQQQQ96s")
+assert CTL.size == 32 and DISPATCH.size == 24 and DONE.size == 16 and SLOT.size == 144
 
 CTL_READY, CTL_IMPORT_FAILED, CTL_WORKER_EXIT = 1, 2, 3
 CTL_TIMEOUT, CTL_DRAIN = 10, 11
@@ -257,10 +257,10 @@ class Worker:
 
     # ------------------------------------------------------------ scoreboard
     def slot(self, i):
-        state, started, pid, rid, started_ms, requests, request = SLOT.unpack_from(
+        state, started, pid, rid, started_ms, requests, served, request = SLOT.unpack_from(
             self.board, BOARD.size + i * SLOT.size)
         return dict(state=state, response_started=started, pid=pid, request_id=rid,
-                    started_ms=started_ms, requests=requests,
+                    started_ms=started_ms, requests=requests, served=served,
                     request=request.split(b"\0", 1)[0].decode("latin-1"))
 
     def slots(self):
