@@ -37,6 +37,7 @@ void sg_app_close_socket(struct sg_app *app)
 /* Everything the app holds; its cells are gone (or about to be). */
 void sg_app_release(struct sg_app *app)
 {
+	sg_app_unwatch(app);
 	sg_app_close_socket(app);
 	if (app->log_fd >= 0)
 		close(app->log_fd);
@@ -107,6 +108,7 @@ static struct sg_app *app_open(struct sg_gateway *gw, const struct sg_app_conf *
 	/* Last: nothing after it can fail and strand the old app's pipe. */
 	if (app->log_fd == -1 && open_relay(app, old, err) < 0)
 		goto fail;
+	sg_app_watch(app);
 	return app;
 fail:
 	if (app->log_fd < -1)

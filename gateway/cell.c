@@ -558,6 +558,7 @@ void sg_cells_tick(struct sg_gateway *gw, uint64_t now)
 		sg_pending_expire(c, now);
 	}
 	for (int i = 0; i < gw->n_apps; i++) {
+		sg_app_watch_tick(gw->apps[i], now);
 		sg_app_ensure_cell(gw->apps[i], now);
 		sg_app_socket_tick(gw->apps[i]);
 	}

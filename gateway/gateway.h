@@ -36,6 +36,8 @@ struct sg_app {
 	int failures;         /* consecutive failed starts, for the backoff */
 	char start_error[160]; /* why the last start failed, "" = none yet */
 	uint64_t retry_at_ms; /* when to try starting again, 0 = not scheduled */
+	int watch_wd;            /* inotify watch on the entry file's directory, 0 = none */
+	uint64_t touched_due_ms; /* the file changed: reload then (debounced), 0 = no */
 	bool removed;         /* gone from the config; freed once its cells are */
 	struct sg_watch sock_watch; /* the gateway answers 503 on sock_fd while */
 	bool sock_watched;          /* the app has no cell (failed import, backoff) */
@@ -57,6 +59,8 @@ struct sg_gateway {
 	uid_t euid;
 	int worker_exe;          /* O_PATH descriptor of sandgate-worker */
 	struct sg_watch signals;
+	struct sg_watch inotify; /* app entry files (app_watch.c), once inotify_open */
+	bool inotify_open;
 	int n_listeners;
 	struct sg_listener *listeners;
 	int n_apps;
@@ -115,6 +119,12 @@ void sg_app_stop(struct sg_app *app);
  * current (not removed) app of that name, or NULL. */
 void sg_app_events_init(struct sg_gateway *gw);
 struct sg_app *sg_app_find(struct sg_gateway *gw, const char *name, size_t len);
+
+/* app_watch.c: touching an app's entry file reloads it (debounced; the
+ * tick calls sg_app_watch_tick). Nothing for a dotted module. */
+void sg_app_watch(struct sg_app *app);
+void sg_app_unwatch(struct sg_app *app);
+void sg_app_watch_tick(struct sg_app *app, uint64_t now);
 
 /* app_socket.c: while an app has no cell, nothing accepts on its own
  * socket, so the gateway does, and answers 503 (design §2). */
