@@ -126,8 +126,9 @@ static void add_limits(struct sg_probe *p, const char *proc, const char *mounts,
 		}
 		list_add(text, sizeof text, item);
 	}
-	sg_probe_add(p, "cell limits", !as_root || pids_ok, as_root, "%s%s", text,
-		     as_root ? "; pids is a default as root" : "; without root a limit needs a delegated cgroup");
+	sg_probe_add(p, "cell limits", !as_root || pids_ok, as_root, "%s; %s", text,
+		     as_root ? "pids is a default as root"
+			     : "without root a limit needs a delegated cgroup");
 }
 
 void sg_probe_cgroups(struct sg_probe *p, bool as_root)

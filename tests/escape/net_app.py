@@ -3,7 +3,8 @@ attack_app.py.
 
 As a WSGI app, /?attack=NAME&arg=VALUE runs the attack NAME in the serving
 worker. As a program, `python3 net_app.py NAME arg=VALUE` runs the same
-code unconfined (conftest.Cell.unconfined), so that a test can show the sandbox made the difference.
+code unconfined (conftest.Cell.unconfined), so that a test can show the
+sandbox made the difference.
 
 The answer is JSON {"ok": bool, "errno": int or null, "detail": str}: ok is
 true when the attack got what it was after (a host listener reached, a

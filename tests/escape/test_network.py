@@ -121,6 +121,29 @@ def test_network_host_reaches_the_host(net_cell, tcp_listener):
     assert inside["ok"], inside
 
 
+def test_network_key_in_a_configuration_file(request, sandgate, workdir, tcp_listener):
+    """`network = "loopback";` in the app's group of a file does what
+    --network loopback does; an app without the key gets "none"."""
+    directory = copy_net_app(workdir)
+    runner, _, _ = mode_users(request, "user")
+    port = free_port()
+    conf = workdir / "net.conf"
+    conf.write_text('listeners = ( { http = "127.0.0.1:%d"; } );\n'
+                    'apps = ( { name = "lo"; module = "%s"; route = { prefix = "/lo"; };'
+                    ' network = "loopback"; },\n'
+                    '         { name = "none"; module = "%s";'
+                    ' route = { prefix = "/none"; }; } );\n'
+                    % (port, directory / "net_app.py", directory / "net_app.py"))
+    conf.chmod(0o644)
+    sg = sandgate("-c", conf, user=runner, http=["127.0.0.1:%d" % port],
+                  ready_path="/lo/?attack=cgroup")
+    assert sg.wait_ready("/none/?attack=cgroup")
+    for prefix, route in (("/lo", "1"), ("/none", "0")):
+        resp = sg.get(prefix + "/?attack=interfaces")
+        assert resp.status == 200, resp.body
+        assert fields(resp.json()["detail"])["local_route"] == route, (prefix, resp.json())
+
+
 # ---------------------------------------------------------------- row 9
 
 def test_nested_user_namespace_second_wall_9(net_cell):
