@@ -124,11 +124,14 @@ def scgi_get():
 
 
 def first_word(data):
+    """At most 8 characters: "Status:", "HTTP/1.1", '{"ok":tr'..."""
     words = (data or b"").decode("latin-1").split()
-    return words[0] if words else "-"
+    return words[0][:8] if words else "-"
 
 
-def request_for(scgi, http):
+def request_for(scgi, http, line):
+    if line:
+        return line.encode("latin-1") + b"\n"
     if scgi == "1":
         return scgi_get()
     if http == "1":
@@ -136,18 +139,19 @@ def request_for(scgi, http):
     return b""
 
 
-def attack_connect_unix(path, scgi="0", http="0"):
-    """Connect to a Unix socket (with scgi=1 or http=1, send a request and
-    read the first word of the answer). Gained: connected."""
-    got, err = os_errno(connect_and_ask, socket.AF_UNIX, path, request_for(scgi, http))
+def attack_connect_unix(path, scgi="0", http="0", line=""):
+    """Connect to a Unix socket (with scgi=1 or http=1, send a request, with
+    line that line, and read the first word of the answer). Gained:
+    connected."""
+    got, err = os_errno(connect_and_ask, socket.AF_UNIX, path, request_for(scgi, http, line))
     return result(err is None, err, answer=first_word(got))
 
 
-def attack_connect_tcp(host, port, scgi="0", http="0"):
+def attack_connect_tcp(host, port, scgi="0", http="0", line=""):
     """Connect to a TCP port (and send a request, as connect_unix).
     Gained: connected."""
     got, err = os_errno(connect_and_ask, socket.AF_INET, (host, int(port)),
-                        request_for(scgi, http))
+                        request_for(scgi, http, line))
     return result(err is None, err, answer=first_word(got))
 
 

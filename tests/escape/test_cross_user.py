@@ -39,7 +39,8 @@ UNREACHABLE = (errno.ENETUNREACH, errno.ECONNREFUSED)
 class TwoUsers:
     """The running gateway and what the tests aim at (host paths, ports)."""
 
-    def __init__(self, sg, workdir, alice_dir, bob_dir, conf, ports, admin_sock, bob_sock):
+    def __init__(self, sg, workdir, alice_dir, bob_dir, conf, ports, admin_sock, bob_sock,
+                 control_sock):
         self.sg = sg
         self.workdir = workdir
         self.alice_dir = alice_dir
@@ -48,6 +49,7 @@ class TwoUsers:
         self.http_port, self.bob_port = ports
         self.admin_sock = admin_sock
         self.bob_sock = bob_sock
+        self.control_sock = control_sock
 
     def alice(self, name, **args):
         """The attack run in a worker of alice's cell."""
@@ -107,7 +109,8 @@ def two_users(sandgate, workdir, test_users):
     its user's own. Bob's app also has its own Unix socket in his directory
     (given to alice's group, so that only the cell stands in the way), a
     TCP listener on 127.0.0.1 that only reaches him, and a data directory;
-    the gateway also has a Unix HTTP listener that admits sg-alice."""
+    the gateway also has a Unix HTTP listener that admits sg-alice, and
+    its control socket (0666, as root's default is)."""
     alice_dir = user_app_dir(workdir, "sg-alice", PROC_APP)
     bob_dir = user_app_dir(workdir, "sg-bob", PROC_APP)
     data = bob_dir / "data"
@@ -116,9 +119,11 @@ def two_users(sandgate, workdir, test_users):
     gw_dir = workdir / "gateway"
     gw_dir.mkdir(mode=0o755)
     admin_sock, bob_sock = gw_dir / "admin.sock", bob_dir / "bob.sock"
+    control_sock = gw_dir / "control.sock"
     ports = free_port(), free_port()
     conf = workdir / "two-users.conf"
     conf.write_text(
+        'control = "unix:%s";\n'
         'listeners = (\n'
         '  { name = "main"; http = "127.0.0.1:%d"; },\n'
         '  { name = "bobs"; http = "127.0.0.1:%d"; },\n'
@@ -130,12 +135,13 @@ def two_users(sandgate, workdir, test_users):
         '  { name = "bob"; module = "%s"; user = "sg-bob"; writable = "%s";\n'
         '    socket = "unix:%s"; socket_group = "sg-alice";\n'
         '    route = { prefix = "/bob"; listeners = ["main", "bobs"]; }; }\n'
-        ');\n' % (ports[0], ports[1], admin_sock, alice_dir / "proc_app.py",
+        ');\n' % (control_sock, ports[0], ports[1], admin_sock, alice_dir / "proc_app.py",
                   bob_dir / "proc_app.py", data, bob_sock))
     conf.chmod(0o644)
     sg = sandgate("-c", conf, http=["127.0.0.1:%d" % ports[0]], ready_path="/alice/?attack=none")
     assert sg.wait_ready("/bob/?attack=none"), sg.stderr_text()[-4000:]
-    return TwoUsers(sg, workdir, alice_dir, bob_dir, conf, ports, admin_sock, bob_sock)
+    return TwoUsers(sg, workdir, alice_dir, bob_dir, conf, ports, admin_sock, bob_sock,
+                    control_sock)
 
 
 # ---------------------------------------------------------------- files
@@ -234,14 +240,21 @@ def test_bobs_sockets_are_out_of_reach(two_users):
 
 def test_the_gateway_is_out_of_reach(two_users):
     """The gateway's configuration file (0644): ENOENT in alice's cell. Its
-    Unix HTTP listener, which admits sg-alice: ENOENT. Its TCP listener on
-    127.0.0.1: unreachable. The gateway process (root) by its host pid:
-    ESRCH. Unconfined, sg-alice reads the file, gets HTTP answers through
-    both listeners and EPERM from the signal."""
+    control socket (0666: the gateway tells users apart by SO_PEERCRED)
+    and its Unix HTTP listener, which admits sg-alice: ENOENT. Its TCP
+    listener on 127.0.0.1: unreachable. The gateway process (root) by its
+    host pid: ESRCH. Unconfined, sg-alice reads the file, gets a status
+    answer on the control socket, HTTP answers through both listeners and
+    EPERM from the signal."""
     conf = two_users.conf
     inside = two_users.alice("read", path=conf)
     assert not inside["ok"] and inside["errno"] == errno.ENOENT, inside
     assert two_users.unconfined("read", path=conf)["ok"]
+
+    inside = two_users.alice("connect_unix", path=two_users.control_sock, line="status")
+    assert not inside["ok"] and inside["errno"] == errno.ENOENT, inside
+    outside = two_users.unconfined("connect_unix", path=two_users.control_sock, line="status")
+    assert outside["ok"] and fields(outside["detail"])["answer"].startswith('{"ok":'), outside
 
     inside = two_users.alice("connect_unix", path=two_users.admin_sock, http=1)
     assert not inside["ok"] and inside["errno"] == errno.ENOENT, inside
