@@ -24,6 +24,10 @@ import pytest
 BUILD_DIR = Path(os.environ.get("SANDGATE_BUILD",
                               Path(__file__).resolve().parents[2] / "build"))
 SANDGATE = BUILD_DIR / "sandgate"
+# Gateways started by the suites open no control socket unless a test asks
+# for one (a `control` key, or its own SANDGATE_CONTROL): as root they
+# would all reach for /run/sandgate/control.sock.
+os.environ.setdefault("SANDGATE_CONTROL", "none")
 APPS_SRC = Path(__file__).resolve().parent / "apps"
 IS_ROOT = os.geteuid() == 0
 READY_TIMEOUT = 20.0     # seconds a server gets to start answering
