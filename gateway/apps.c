@@ -78,6 +78,22 @@ static bool same_socket(const struct sg_app_conf *a, const struct sg_app_conf *b
 	return a->has_socket && b->has_socket && strcmp(a->socket.text, b->socket.text) == 0;
 }
 
+/* Undoing app_open's takeover: the socket and log pipe that app took from
+ * old, the app it was to replace, go back to old. */
+static void give_back(struct sg_app *app, struct sg_app *old)
+{
+	if (old->sock_fd < 0 && app->sock_fd >= 0 && same_socket(&old->conf, &app->conf)) {
+		old->sock_fd = app->sock_fd;
+		app->sock_fd = -1;
+	}
+	if (old->log_fd < 0 && app->relay != NULL) {
+		old->relay = app->relay;
+		old->log_fd = app->log_fd;
+		app->relay = NULL;
+		app->log_fd = -1;
+	}
+}
+
 /* old: the app of the same name before a reload, or NULL. */
 static struct sg_app *app_open(struct sg_gateway *gw, const struct sg_app_conf *conf,
 			       struct sg_app *old, struct sg_error *err)
@@ -115,6 +131,8 @@ fail:
 		app->log_fd = -1;
 	if (app->access_fd < -1)
 		app->access_fd = -1;
+	if (old != NULL)
+		give_back(app, old);
 	sg_app_release(app);
 	free(app);
 	return NULL;
@@ -153,6 +171,26 @@ static void adopt_cells(struct sg_app *from, struct sg_app *to)
 	from->cell = from->next = NULL;
 }
 
+/* A reload that failed half-way (an app's log or socket could not be
+ * opened): apps[first..n) holds pairs (old, new) and lone new apps; each
+ * new app gives back to its old one what it took (cells, socket, log
+ * pipe), and goes. The old apps stay listed in gw->apps, as they were. */
+static void reload_undo(struct sg_app **apps, int first, int n)
+{
+	for (int j = first; j < n; j++) {
+		struct sg_app *app = apps[j];
+		if (app->removed && j + 1 < n) {
+			struct sg_app *old = app;
+			app = apps[++j];
+			adopt_cells(app, old);
+			give_back(app, old);
+			old->removed = false;
+		}
+		sg_app_release(app);
+		free(app);
+	}
+}
+
 /* Every app of the fresh configuration gets a new cell; the old cell keeps
  * serving until the new one is ready (cell.c), then drains. Apps that are
  * gone drain and are freed once their cells are. */
@@ -162,14 +200,17 @@ int sg_apps_reload(struct sg_gateway *gw, struct sg_config *fresh, struct sg_err
 	if (apps == NULL)
 		return sg_fail(err, "out of memory");
 	int n = 0;
+	/* Apps an earlier reload removed stay listed until reaped (they may
+	 * still have cells, or be waiting for the tick that frees them). */
+	for (int i = 0; i < gw->n_apps; i++)
+		if (gw->apps[i]->removed)
+			apps[n++] = gw->apps[i];
+	int first = n;
 	for (int i = 0; i < fresh->n_apps; i++) {
 		struct sg_app *old = find_app(gw, fresh->apps[i].name);
 		struct sg_app *app = app_open(gw, &fresh->apps[i], old, err);
 		if (app == NULL) {
-			for (int j = 0; j < n; j++) {
-				sg_app_release(apps[j]);
-				free(apps[j]);
-			}
+			reload_undo(apps, first, n);
 			free(apps);
 			return -1;
 		}

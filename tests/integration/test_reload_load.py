@@ -14,8 +14,8 @@ import threading
 
 import pytest
 
-from conftest import (free_port, http_request, nginx_scgi_location, wait_until,
-                      web_server_group_args)
+from conftest import (free_port, http_request, nginx_scgi_location, scgi_request,
+                      wait_until, web_server_group_args)
 
 PREFIX = "/app"
 RELOADS = 20
@@ -102,3 +102,32 @@ def test_twenty_reloads_under_load_drop_nothing(sandgate, nginx, workdir, apps, 
     assert stopped, "client threads still running"
     assert load.failures == [], (len(load.failures), load.failures[:10],
                                  sg.stderr_text()[-4000:], ng.error_log()[-2000:])
+
+
+def test_reload_that_fails_half_way_changes_nothing(sandgate, workdir, apps):
+    """A new configuration whose second app cannot be opened (its log file's
+    directory does not exist): the reload is refused, and the first app,
+    whose socket and log pipe the new configuration had already taken
+    over, keeps them and keeps answering on both paths."""
+    direct = workdir / "one.sock"
+    port = free_port()
+    conf = workdir / "sandgate.conf"
+    template = ('listeners = ( { http = "127.0.0.1:%d"; } );\n'
+                'apps = (\n'
+                '  { name = "one"; module = "%s"; socket = "unix:%s"; route = { prefix = "/one"; }; },\n'
+                '  { name = "two"; module = "%s"; route = { prefix = "/two"; }; %s }\n'
+                ');\n')
+    conf.write_text(template % (port, apps / "hello.py", direct, apps / "hello.py", ""))
+    conf.chmod(0o644)
+    url = "http://127.0.0.1:%d" % port
+    sg = sandgate("-c", conf, http=["127.0.0.1:%d" % port], ready_path="/one/")
+    conf.write_text(template % (port, apps / "hello.py", direct, apps / "hello.py",
+                                'log = "%s/missing/two.log";' % workdir))
+    for i in range(1, 4):    # refused, and again on top of the refused one
+        sg.signal(signal.SIGHUP)
+        assert wait_until(lambda: sg.stderr_text().count(
+            "still serving the previous configuration") == i), sg.stderr_text()[-3000:]
+    for path in ("/one/", "/two/"):
+        assert http_request(url, path).body == BODY
+    assert scgi_request("unix:%s" % direct, "/one/").body == BODY
+    assert sg.stderr_text().count("cell starting") == 2
