@@ -32,9 +32,10 @@ static void answer_unavailable(struct sg_watch *w, uint32_t events)
 		sg_reply_send(fd, SG_PROTO_SCGI, 503);
 		close(fd);
 		if (sg_app_failed(app))
-			sg_warn("app %s: 503 on its socket: the app failed to start %d times in a "
-				"row (last error: %s); it is retried only after a reload",
-				app->conf.name, app->failures, app->start_error);
+			sg_warn("app %s: 503 on its socket: the app failed to start %d time%s in "
+				"a row (last error: %s); it is retried only after a reload",
+				app->conf.name, app->failures, app->failures == 1 ? "" : "s",
+				app->start_error);
 		else
 			sg_info("app %s: 503 on its socket: the app has no running cell",
 				app->conf.name);

@@ -448,9 +448,10 @@ static void start_failed(struct sg_app *app, uint64_t now, const char *why)
 	snprintf(app->start_error, sizeof app->start_error, "%s", why);
 	if (sg_app_failed(app)) {
 		app->retry_at_ms = 0;
-		sg_error("app %s: failed: %d failed starts in a row (max_start_failures = %d); "
+		sg_error("app %s: failed: %d failed start%s in a row (max_start_failures = %d); "
 			 "no more retries until a reload, requests get 503; last error: %s",
-			 app->conf.name, app->failures, app->conf.max_start_failures, why);
+			 app->conf.name, app->failures, app->failures == 1 ? "" : "s",
+			 app->conf.max_start_failures, why);
 		return;
 	}
 	uint64_t delay = backoff_ms(app->failures - 1);

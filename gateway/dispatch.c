@@ -128,9 +128,9 @@ void sg_dispatch(struct sg_app *app, int fd, enum sg_proto proto, const char *en
 	struct sg_cell *c = app->cell;
 	const char *why = NULL;
 	if (c == NULL && sg_app_failed(app)) {
-		sg_warn("app %s: 503 for a request: the app failed to start %d times in a row "
+		sg_warn("app %s: 503 for a request: the app failed to start %d time%s in a row "
 			"(last error: %s); it is retried only after a reload", app->conf.name,
-			app->failures, app->start_error);
+			app->failures, app->failures == 1 ? "" : "s", app->start_error);
 		sg_reply_send(fd, proto, 503);
 		close(fd);
 		return;

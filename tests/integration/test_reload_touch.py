@@ -8,7 +8,7 @@ import os
 import re
 import threading
 
-from conftest import free_port, http_request, wait_until
+from conftest import free_port, http_request, scgi_request, wait_until
 
 READY_RE = re.compile(r"app \S+ ready \(zygote pid (\d+)\)")
 CHANGED = "its file changed; starting a new cell"
@@ -98,10 +98,15 @@ def test_touching_a_failed_app_tries_it_again(sandgate, workdir):
     app.write_text("raise RuntimeError('broken_app: not yet')\n")
     app.chmod(0o644)
     http = "127.0.0.1:%d" % free_port()
-    sg = sandgate("--http", http, "--max-start-failures", "1", app, ready=False)
-    assert sg.wait_for_log("app broken_app: failed: 1 failed starts in a row"), \
+    direct = "unix:%s/broken.sock" % workdir
+    sg = sandgate("--scgi", direct, "--http", http, "--max-start-failures", "1", app,
+                  ready=False)
+    assert sg.wait_for_log("app broken_app: failed: 1 failed start in a row"), \
         sg.stderr_text()[-3000:]
     assert http_request("http://" + http, "/").status == 503
+    assert scgi_request(direct, "/").status == 503       # the direct path too
+    assert sg.wait_for_log("app broken_app: 503 on its socket: the app failed to start 1 "
+                           "time in a row (last error: the app failed to import")
     app.write_text(FIXED_APP)
     assert wait_until(lambda: http_request("http://" + http, "/").status == 200, 60), \
         sg.stderr_text()[-3000:]
