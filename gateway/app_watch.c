@@ -173,7 +173,7 @@ static void reload_touched(struct sg_app *app)
 	}
 	sg_info("app %s: its file changed; starting a new cell", app->conf.name);
 	if (sg_app_restart(app, &err) < 0)
-		sg_error("app %s: cannot start its new cell: %s", app->conf.name, err.msg);
+		sg_app_error(app, "cannot start its new cell: %s", err.msg);
 }
 
 void sg_app_watch_tick(struct sg_app *app, uint64_t now)

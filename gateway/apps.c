@@ -242,7 +242,7 @@ int sg_apps_reload(struct sg_gateway *gw, struct sg_config *fresh, struct sg_err
 		}
 		struct sg_error cerr;
 		if (sg_app_restart(app, &cerr) < 0)
-			sg_error("app %s: cannot start its new cell: %s", app->conf.name, cerr.msg);
+			sg_app_error(app, "cannot start its new cell: %s", cerr.msg);
 	}
 	return 0;
 }

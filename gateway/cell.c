@@ -413,15 +413,15 @@ static void cell_ctl_readable(struct sg_watch *w, uint32_t events)
 	     i++) {
 		if (n != sizeof m)
 			continue;
-		if (m.type == SG_CTL_READY && c->state == SG_CELL_STARTING)
+		if (m.type == SG_CTL_READY && c->state == SG_CELL_STARTING) {
 			cell_ready(c);
-		else if (m.type == SG_CTL_IMPORT_FAILED) {
+		} else if (m.type == SG_CTL_IMPORT_FAILED) {
 			c->import_failed = true;
-			sg_error("app %s: the app failed to import; its traceback is in the app log",
-				 c->app->conf.name);
-		}
-		else if (m.type == SG_CTL_WORKER_EXIT)
+			sg_app_error(c->app, "the app failed to import; its traceback is in the "
+					     "app log");
+		} else if (m.type == SG_CTL_WORKER_EXIT) {
 			worker_exited(c, &m);
+		}
 	}
 }
 
@@ -448,14 +448,15 @@ static void start_failed(struct sg_app *app, uint64_t now, const char *why)
 	snprintf(app->start_error, sizeof app->start_error, "%s", why);
 	if (sg_app_failed(app)) {
 		app->retry_at_ms = 0;
-		sg_error("app %s: failed: %d failed start%s in a row (max_start_failures = %d); "
-			 "no more retries until a reload, requests get 503; last error: %s",
-			 app->conf.name, app->failures, app->failures == 1 ? "" : "s",
-			 app->conf.max_start_failures, why);
+		sg_app_error(app, "failed: %d failed start%s in a row (max_start_failures = "
+				  "%d); no more retries until a reload, requests get 503; last "
+				  "error: %s", app->failures, app->failures == 1 ? "" : "s",
+			     app->conf.max_start_failures, why);
 		return;
 	}
 	uint64_t delay = backoff_ms(app->failures - 1);
 	app->retry_at_ms = now + delay;
+	app->history.restarts++;
 	sg_warn("app %s: restarting its cell in %llu ms (attempt %d)", app->conf.name,
 		(unsigned long long)delay, app->failures + 1);
 }
@@ -502,8 +503,8 @@ static void cell_exited(struct sg_watch *w, uint32_t events)
 	if (was_serving && app->cell != NULL) {
 		/* A reload's new cell that died: the previous one keeps serving. */
 		snprintf(app->start_error, sizeof app->start_error, "%s", why);
-		sg_error("app %s: the new cell did not start (%s); the previous one keeps serving",
-			 app->conf.name, why);
+		sg_app_error(app, "the new cell did not start (%s); the previous one keeps "
+				  "serving", why);
 	} else if (was_serving && !app->gw->stopping && !app->removed) {
 		start_failed(app, sg_now_ms(), why);
 	}
@@ -519,7 +520,7 @@ void sg_app_ensure_cell(struct sg_app *app, uint64_t now)
 	app->retry_at_ms = 0;
 	struct sg_error err;
 	if (sg_cell_start(app, &err) < 0) {
-		sg_error("app %s: cannot start its cell: %s", app->conf.name, err.msg);
+		sg_app_error(app, "cannot start its cell: %s", err.msg);
 		start_failed(app, now, err.msg);
 	}
 }
@@ -547,7 +548,7 @@ void sg_cells_tick(struct sg_gateway *gw, uint64_t now)
 {
 	for (struct sg_cell *c = gw->cells; c != NULL; c = c->next_live) {
 		if (c->state == SG_CELL_STARTING && now - c->started_ms > STARTUP_TIMEOUT_MS) {
-			sg_error("app %s: cell not ready after %d s; killing it", c->app->conf.name,
+			sg_app_error(c->app, "cell not ready after %d s; killing it",
 				 STARTUP_TIMEOUT_MS / 1000);
 			sg_cell_kill(c);
 		} else if (c->state == SG_CELL_DRAINING && now > c->drain_deadline_ms) {

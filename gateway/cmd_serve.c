@@ -219,11 +219,9 @@ static int serve(struct sg_gateway *gw, struct sg_error *err)
 	    setup_signals(gw, err) < 0 || open_listeners(gw, err) < 0 || sg_apps_open(gw, err) < 0 ||
 	    sg_control_open(gw, err) < 0)
 		return -1;
-	sg_app_events_init(gw);
 	for (int i = 0; i < gw->n_apps; i++)
 		sg_app_ensure_cell(gw->apps[i], sg_now_ms());
 	int rc = sg_loop_run(&gw->loop, TICK_MS, tick, gw, err);
-	sg_app_events_init(NULL);
 	sg_control_close(gw);
 	close_listeners(gw);
 	for (int i = 0; i < gw->n_apps; i++)

@@ -141,7 +141,7 @@ static void reload(struct sg_app *app, bool as_text, struct sg_json *out)
 		/* Logged like SIGHUP's failures, so that status shows it as the
 		 * last error; the app is retried after the backoff if it has no
 		 * cell left. */
-		sg_error("app %s: cannot start its new cell: %s", app->conf.name, err.msg);
+		sg_app_error(app, "cannot start its new cell: %s", err.msg);
 		snprintf(msg, sizeof msg, "app %s: cannot start a new cell: %s", app->conf.name,
 			 err.msg);
 		answer_error(out, as_text, msg);

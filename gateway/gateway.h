@@ -16,8 +16,8 @@ struct sg_gateway;
 struct sg_cell;
 struct sg_control;
 
-/* What `sandgate status` tells about an app's past (app_events.c keeps it
- * from the gateway's log lines about the app); kept across SIGHUP. */
+/* What `sandgate status` tells about an app's past (app_events.c, cell.c);
+ * kept across SIGHUP. */
 struct sg_app_history {
 	unsigned long restarts;  /* cell starts retried after a death or failed start */
 	char last_error[256];    /* the last error logged about the app, "" = none */
@@ -115,9 +115,10 @@ void sg_apps_reap_removed(struct sg_gateway *gw);
  * until sg_app_restart (requests get 503 meanwhile). */
 int sg_app_restart(struct sg_app *app, struct sg_error *err);
 void sg_app_stop(struct sg_app *app);
-/* app_events.c: keeps app->history from the log; sg_app_find: the
- * current (not removed) app of that name, or NULL. */
-void sg_app_events_init(struct sg_gateway *gw);
+/* app_events.c: sg_app_error logs "app NAME: MESSAGE" as an error and
+ * keeps MESSAGE as the app's last error; sg_app_find: the current (not
+ * removed) app of that name, or NULL. */
+void sg_app_error(struct sg_app *app, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 struct sg_app *sg_app_find(struct sg_gateway *gw, const char *name, size_t len);
 
 /* app_watch.c: touching an app's entry file reloads it (debounced; the

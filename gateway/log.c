@@ -12,7 +12,6 @@
 static char log_tag[64] = "sandgate";
 static enum sg_log_level log_min = SG_LOG_INFO;
 static bool log_syslog;
-static void (*log_observer)(enum sg_log_level, const char *);
 
 static const char *const level_names[] = { "DEBUG", "INFO", "WARN", "ERROR" };
 
@@ -62,15 +61,9 @@ static void escape_controls(const char *in, char *out, size_t cap)
 	out[o] = '\0';
 }
 
-void sg_log_observe(void (*fn)(enum sg_log_level level, const char *msg))
-{
-	log_observer = fn;
-}
-
 void sg_log(enum sg_log_level level, const char *fmt, ...)
 {
-	bool observed = log_observer != NULL && level >= SG_LOG_WARN;
-	if (level < log_min && !observed)
+	if (level < log_min)
 		return;
 	char raw[1024], msg[1024];
 	va_list ap;
@@ -78,10 +71,6 @@ void sg_log(enum sg_log_level level, const char *fmt, ...)
 	vsnprintf(raw, sizeof raw, fmt, ap);
 	va_end(ap);
 	escape_controls(raw, msg, sizeof msg);
-	if (observed)
-		log_observer(level, msg);
-	if (level < log_min)
-		return;
 
 	if (log_syslog) {
 		static const int prio[] = { LOG_DEBUG, LOG_INFO, LOG_WARNING, LOG_ERR };

@@ -15,11 +15,6 @@ void sg_log_use_syslog(const char *ident);
 void sg_log(enum sg_log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-/* fn sees every WARN and ERROR message (control characters escaped), also
- * those the level filter drops; the gateway keeps each app's last error
- * from them (gateway/app_events.c). It must not log. NULL: nobody. */
-void sg_log_observe(void (*fn)(enum sg_log_level level, const char *msg));
-
 #define sg_debug(...) sg_log(SG_LOG_DEBUG, __VA_ARGS__)
 #define sg_info(...) sg_log(SG_LOG_INFO, __VA_ARGS__)
 #define sg_warn(...) sg_log(SG_LOG_WARN, __VA_ARGS__)
