@@ -12,6 +12,7 @@ static void usage(FILE *out)
 	fputs("usage: sandgate serve [options] APP     serve one WSGI app\n"
 	      "       sandgate serve -c FILE            serve what a configuration file describes\n"
 	      "       sandgate check -c FILE            validate a configuration, start nothing\n"
+	      "       sandgate check --probe            which sandbox layers this host provides\n"
 	      "       sandgate status [--json] [APP]    what the running gateway's apps are doing\n"
 	      "       sandgate reload APP | stop APP    restart or stop one app's cell\n"
 	      "       sandgate version\n"

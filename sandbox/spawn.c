@@ -186,7 +186,8 @@ int sg_spawn_cell(const struct sg_spawn *sp, pid_t *pid, int *pidfd, struct sg_e
 		    sg_netns_clone_flags(sp->network) | CLONE_PIDFD | SIGCHLD;
 	pid_t child = clone(child_main, (char *)stack + CHILD_STACK_SIZE, flags, &ctx, pidfd);
 	if (child < 0) {
-		sg_fail_errno(err, "clone with new user/mount/pid/ipc/uts namespaces");
+		sg_fail_errno(err, "clone with new user/mount/pid/ipc/uts%s namespaces",
+			       sp->network == SG_NET_HOST ? "" : "/net");
 		goto out;
 	}
 	close(report[1]);
