@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/mount.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -28,6 +29,7 @@ struct ns_results {
 	int user, idmap, mnt, ipc, uts, net, cgroup, pid;
 	int lo, deny_nested, nested; /* nested: 0 when a nested userns was made */
 	int tmpfs, setattr, proc, pivot;
+	int newapi; /* fsopen/fsmount and open_tree/move_mount, as fs_mount.c uses them */
 };
 
 static int try(int rc)
@@ -80,9 +82,35 @@ static void try_proc(struct ns_results *r)
 	r->proc = try(mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL));
 }
 
+/* The descriptor-based mount calls sandbox/fs_mount.c builds a cell's
+ * root with: a tmpfs made by fsopen/fsmount, and a recursive clone of
+ * /usr attached inside it by open_tree/move_mount. */
+static int try_mount_api(void)
+{
+	int fs = fsopen("tmpfs", FSOPEN_CLOEXEC);
+	if (fs < 0)
+		return errno;
+	int mnt = -1, err = 0;
+	if (fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0 ||
+	    (mnt = fsmount(fs, FSMOUNT_CLOEXEC, 0)) < 0)
+		err = errno;
+	close(fs);
+	if (err != 0)
+		return err;
+	int tree = open_tree(AT_FDCWD, "/usr", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+	if (tree < 0 || mkdirat(mnt, "usr", 0755) < 0 ||
+	    move_mount(tree, "", mnt, "usr", MOVE_MOUNT_F_EMPTY_PATH) < 0)
+		err = errno;
+	if (tree >= 0)
+		close(tree);
+	close(mnt);
+	return err;
+}
+
 /* A tmpfs on /tmp (in our own mount namespace), read-only through
- * mount_setattr, a fresh /proc in the pid namespace, then pivot_root into
- * the tmpfs, as sandbox/fs_view.c builds a cell's root. */
+ * mount_setattr, the descriptor-based mount calls, a fresh /proc in the
+ * pid namespace, then pivot_root into the tmpfs, as sandbox/fs_root.c
+ * builds a cell's root. */
 static void try_mounts(struct ns_results *r)
 {
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
@@ -95,6 +123,7 @@ static void try_mounts(struct ns_results *r)
 							MOUNT_ATTR_NODEV };
 		r->setattr = try(mount_setattr(AT_FDCWD, "/tmp", 0, &attr, sizeof attr));
 	}
+	r->newapi = try_mount_api();
 	if (r->pid == 0)
 		in_child(try_proc, r); /* pid 1 of the new pid namespace */
 	if (r->tmpfs == 0 && chdir("/tmp") == 0) {
@@ -209,7 +238,8 @@ static void add_cell_steps(struct sg_probe *p, const struct ns_results *r)
 	add_step(p, "tmpfs", r->tmpfs, true);
 	add_step(p, "fresh /proc", r->proc, true);
 	add_step(p, "pivot_root", r->pivot, true);
-	add_step(p, "mount_setattr", r->setattr, false);
+	add_step(p, "mount_setattr", r->setattr, true);
+	add_step(p, "fsopen, open_tree, move_mount", r->newapi, true);
 }
 
 void sg_probe_run(struct sg_probe *p, bool as_root)
