@@ -1,7 +1,8 @@
 /* The cell's /proc: a fresh procfs of the cell's pid namespace, so only
  * the cell's own processes show (the gateway and the host's processes do
- * not exist there). What is not per-process is the host's, so the parts
- * that write kernel state are bound read-only over themselves, and the
+ * not exist there), mounted read-only. What is not per-process is the
+ * host's, so the parts that write kernel state are also bound read-only
+ * over themselves (they stay so should the top mount change), and the
  * ones that leak kernel addresses or side channels (catalogue row 29) are
  * masked: a file by the cell's /dev/null bound with nodev (opening it
  * fails with EACCES), a directory by an empty read-only tmpfs. What the
@@ -92,6 +93,11 @@ const char *sg_fs_proc_build(int root)
 		step = over_itself(proc, read_only[i]);
 	if (step == NULL)
 		step = mask_all(root, proc);
+	/* Nothing in a cell needs to write /proc, and a read-only mount stops
+	 * writes through /proc/PID/mem and the like (catalogue row 37's
+	 * Dirty-COW path) even on a kernel without Landlock. */
+	if (step == NULL && sg_fs_seal(proc) < 0)
+		step = sg_fs_step("make /proc read-only");
 	saved = errno;
 	close(proc);
 	errno = saved;

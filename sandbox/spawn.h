@@ -1,7 +1,8 @@
-/* Starting a process in a new cell: user, mount, pid, ipc and uts
- * namespaces, a fresh /proc, the app's uid/gid with no supplementary
- * groups, no_new_privs, then exec of an already opened program.
- * Knows nothing of HTTP or Python. */
+/* Starting a process in a new cell: user, mount, pid, ipc, uts, net and
+ * cgroup namespaces (sandbox/netns.h), the cell's own root
+ * (sandbox/fs_view.h), the app's uid/gid with no supplementary groups,
+ * every capability gone, no_new_privs, Landlock (sandbox/landlock.h), then
+ * exec of an already opened program. Knows nothing of HTTP or Python. */
 #ifndef SG_SANDBOX_SPAWN_H
 #define SG_SANDBOX_SPAWN_H
 

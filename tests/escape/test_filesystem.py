@@ -215,7 +215,7 @@ def test_passwd_names_only_the_cell_user_no_homes(fs_cell):
 
 def test_every_mount_nosuid_nodev(fs_cell):
     """mountinfo: nosuid on every mount, nodev on every one but the five
-    device nodes of /dev; read-only /, /usr, /dev and the app's
+    device nodes of /dev; read-only /, /usr, /dev, /proc and the app's
     directory; noexec /tmp, /dev, /proc and the writable directory."""
     rows = fields(fs_cell.attack("mounts")["detail"])["mounts"]
     mounts = {}
@@ -225,7 +225,7 @@ def test_every_mount_nosuid_nodev(fs_cell):
     for point, options in mounts.items():
         assert "nosuid" in options, (point, options)
         assert "nodev" in options or point in DEVICES, (point, options)
-    for point in ("/", "/usr", "/dev", str(fs_cell.dir)):
+    for point in ("/", "/usr", "/dev", "/proc", str(fs_cell.dir)):
         assert "ro" in mounts[point], (point, mounts[point])
     for point in ("/tmp", "/dev", "/proc", str(fs_cell.data)):
         assert "noexec" in mounts[point], (point, mounts[point])
