@@ -15,18 +15,22 @@
 
 #include "config.h"
 #include "sandbox/policy_dir.h"
+#include "users.h"
 
 static void usage(FILE *out)
 {
 	fputs("usage: sandgate check -c FILE\n"
 	      "       sandgate check --probe [-c FILE]\n"
+	      "       sandgate check [-c FILE] --user NAME\n"
 	      "Validates a configuration file as `sandgate serve -c FILE` would read it,\n"
 	      "starts nothing. Run it as the user who will run serve: the run-as and\n"
 	      "socket_group rules differ for root. Exit status 0 when the file is ok,\n"
 	      "1 otherwise.\n"
 	      "--probe tries each sandbox layer on this host (namespaces, cgroups,\n"
 	      "seccomp, Landlock...) and prints one line per layer; exit status 1 when\n"
-	      "a layer every cell needs is missing.\n",
+	      "a layer every cell needs is missing.\n"
+	      "--user NAME reads NAME's self-service file as serve would (run it as root;\n"
+	      "FILE defaults to " SG_SYSTEM_CONFIG ") and prints its problems or ok.\n",
 	      out);
 }
 
@@ -34,16 +38,18 @@ static const struct option check_options[] = {
 	{ "config", required_argument, NULL, 'c' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "probe", no_argument, NULL, 'p' },
+	{ "user", required_argument, NULL, 'u' },
 	{ NULL, 0, NULL, 0 },
 };
 
-/* Returns 0 with *file and *probe set, 1 after --help, -1 with err. */
-static int parse_args(int argc, char **argv, const char **file, bool *probe,
+/* Returns 0 with *file, *probe and *user set, 1 after --help, -1 with err. */
+static int parse_args(int argc, char **argv, const char **file, bool *probe, const char **user,
 		      struct sg_error *err)
 {
 	int ch;
 	*file = NULL;
 	*probe = false;
+	*user = NULL;
 	optind = 0;
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, ":c:h", check_options, NULL)) != -1) {
@@ -52,17 +58,19 @@ static int parse_args(int argc, char **argv, const char **file, bool *probe,
 			return 1;
 		}
 		if (ch == ':')
-			return sg_fail(err, "-c needs a FILE");
+			return sg_fail(err, "%.64s needs a value", argv[optind - 1]);
 		if (ch == '?')
 			return sg_fail(err, "unknown option \"%.64s\"", argv[optind - 1]);
 		if (ch == 'p')
 			*probe = true;
+		else if (ch == 'u')
+			*user = optarg;
 		else
 			*file = optarg;
 	}
 	if (optind < argc)
 		return sg_fail(err, "unexpected argument \"%.64s\"", argv[optind]);
-	if (*file == NULL && !*probe)
+	if (*file == NULL && !*probe && *user == NULL)
 		return sg_fail(err, "missing -c FILE");
 	return 0;
 }
@@ -184,10 +192,10 @@ static void warn_no_seccomp(const struct sg_config *cfg)
 
 int sg_cmd_check(int argc, char **argv)
 {
-	const char *file;
+	const char *file, *user;
 	bool probe;
 	struct sg_error err;
-	int rc = parse_args(argc, argv, &file, &probe, &err);
+	int rc = parse_args(argc, argv, &file, &probe, &user, &err);
 	if (rc != 0) {
 		if (rc < 0) {
 			fprintf(stderr, "sandgate check: %s\n", err.msg);
@@ -196,6 +204,8 @@ int sg_cmd_check(int argc, char **argv)
 		return rc < 0 ? 1 : 0;
 	}
 	int probe_rc = probe ? sg_cmd_probe() : 0;
+	if (user != NULL)
+		return sg_cmd_check_user(file != NULL ? file : SG_SYSTEM_CONFIG, user) || probe_rc;
 	if (file == NULL)
 		return probe_rc;
 

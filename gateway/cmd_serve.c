@@ -21,6 +21,7 @@
 #include "listener.h"
 #include "log.h"
 #include "sandbox/landlock.h"
+#include "users.h"
 
 #define TICK_MS 200
 
@@ -44,12 +45,16 @@ static int find_worker(struct sg_error *err)
 	return sg_fail(err, "sandgate-worker not found next to %s or in ../libexec/sandgate", dir);
 }
 
-static int load_config(struct sg_config *cfg, const char *file)
+/* prev: the configuration served so far (a reload), for users whose file
+ * is refused now (users.c). */
+static int load_config(struct sg_config *cfg, const char *file, const struct sg_config *prev)
 {
 	struct sg_diags d = { 0 };
 	int rc = 0;
 	if (file != NULL && sg_config_load(file, cfg, &d) < 0)
 		rc = -1;
+	if (rc == 0)
+		sg_users_load_logged(cfg, prev);
 	if (rc == 0 && sg_config_resolve(cfg, geteuid(), &d) < 0)
 		rc = -1;
 	for (int i = 0; i < d.n; i++)
@@ -121,7 +126,7 @@ static void reload(struct sg_gateway *gw)
 		return;
 	}
 	sg_info("SIGHUP: reloading %s", gw->config_file);
-	if (load_config(&fresh, gw->config_file) < 0) {
+	if (load_config(&fresh, gw->config_file, &gw->cfg) < 0) {
 		sg_error("reload: %s has problems; still serving the previous configuration",
 			 gw->config_file);
 		sg_config_free(&fresh);
@@ -244,7 +249,7 @@ int sg_cmd_serve(int argc, char **argv)
 		return 0; /* --help */
 	gw->config_file = file;
 	gw->euid = geteuid();
-	if (load_config(&gw->cfg, file) < 0)
+	if (load_config(&gw->cfg, file, NULL) < 0)
 		return 2;
 	sg_log_init("gateway", gw->cfg.log_level);
 	if (gw->cfg.syslog)

@@ -46,11 +46,11 @@ static void parse_control(struct parse_ctx *c, const config_setting_t *s, struct
 static void parse_top(struct parse_ctx *c, const config_setting_t *root, struct sg_config *cfg)
 {
 	const config_setting_t *log_level = NULL, *use_syslog = NULL, *graceful = NULL,
-			       *listeners = NULL, *apps = NULL, *control = NULL;
+			       *listeners = NULL, *apps = NULL, *control = NULL, *users = NULL;
 	struct cfg_key keys[] = {
 		{ "log_level", &log_level }, { "syslog", &use_syslog },
 		{ "graceful_timeout", &graceful }, { "listeners", &listeners }, { "apps", &apps },
-		{ "control", &control },
+		{ "control", &control }, { "users", &users },
 	};
 	cfg_match_keys(c, root, keys, CFG_N_KEYS(keys), "");
 	char level[16];
@@ -77,7 +77,11 @@ static void parse_top(struct parse_ctx *c, const config_setting_t *root, struct 
 		cfg_parse_listeners(c, listeners, cfg);
 	if (apps != NULL)
 		cfg_parse_apps(c, apps, cfg);
-	if (apps == NULL || (config_setting_is_list(apps) && config_setting_length(apps) == 0))
+	if (users != NULL)
+		cfg_parse_users(c, users, cfg);
+	/* With self-service, the apps may all come from users' files. */
+	if (users == NULL &&
+	    (apps == NULL || (config_setting_is_list(apps) && config_setting_length(apps) == 0)))
 		cfg_problem_at(c, apps != NULL ? cfg_line_of(apps) : 0,
 			       "no apps: add apps = ( { name = \"x\"; module = \"app.py\"; } );");
 }
@@ -260,6 +264,8 @@ void sg_config_free(struct sg_config *cfg)
 {
 	free(cfg->listeners);
 	free(cfg->apps);
+	free(cfg->users);
+	cfg->users = NULL;
 	cfg->listeners = NULL;
 	cfg->apps = NULL;
 	cfg->n_listeners = 0;

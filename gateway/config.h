@@ -120,8 +120,12 @@ struct sg_app_conf {
 				  * which every cell start logs as a warning */
 	char log[PATH_MAX];      /* "" = the gateway's stderr */
 	char access_log[PATH_MAX]; /* "" = none */
+	char owner[SG_NAME_MAX]; /* "" = the system file; else the user whose
+				  * self-service file declared it (config_users.h) */
 	int line;
 };
+
+struct sg_users_conf; /* config_users.h */
 
 struct sg_config {
 	char source[PATH_MAX]; /* file path, or "command line" */
@@ -134,6 +138,7 @@ struct sg_config {
 	struct sg_listener_conf *listeners;
 	int n_apps;
 	struct sg_app_conf *apps;
+	struct sg_users_conf *users; /* the `users` group; NULL = no self-service */
 };
 
 /* Every problem found in a configuration, each "FILE:LINE: message". */

@@ -8,6 +8,8 @@
  *   config_keys.c       a group's settings matched by name; lists of groups
  *   config_listeners.c  one `listeners` entry
  *   config_apps.c       one `apps` entry
+ *   config_users.c      the `users` group (the admin's side of self-service)
+ *   config_user_apps.c  a user's own apps file, under the admin's ceilings
  *   config_route.c      an app's `route` group
  *   config_sandbox.c    an app's sandbox settings
  *   config_values.c     value checks shared with the command line (cli.c)
@@ -87,6 +89,8 @@ int cfg_group_list_length(struct parse_ctx *c, const config_setting_t *s, const 
 /* config_listeners.c and config_apps.c: the `listeners` and `apps` lists. */
 void cfg_parse_listeners(struct parse_ctx *c, const config_setting_t *s, struct sg_config *cfg);
 void cfg_parse_apps(struct parse_ctx *c, const config_setting_t *s, struct sg_config *cfg);
+/* config_users.c: the `users` group (self-service, config_users.h). */
+void cfg_parse_users(struct parse_ctx *c, const config_setting_t *s, struct sg_config *cfg);
 /* config_route.c: an app's route group; route.listeners names entries of
  * cfg->listeners, which must be parsed already. */
 void cfg_parse_route(struct parse_ctx *c, const config_setting_t *g, const struct sg_config *cfg,

@@ -12,7 +12,7 @@ struct word {
 static bool is_name_char(char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-	       c == '_' || c == '.' || c == '-';
+	       c == '_' || c == '.' || c == '-' || c == '~'; /* '~': "OWNER~NAME" */
 }
 
 bool sg_control_name_ok(const char *name, size_t len)
@@ -80,7 +80,7 @@ static int parse_cmd(const struct word *w, int n, struct sg_control_req *req,
 		return 0;
 	}
 	if (!sg_control_name_ok(w[1].s, w[1].n))
-		return sg_fail(err, "not an app name (letters, digits, _ . -, at most %d)",
+		return sg_fail(err, "not an app name (letters, digits, _ . - ~, at most %d)",
 			       SG_NAME_MAX - 1);
 	memcpy(req->app, w[1].s, w[1].n);
 	req->app[w[1].n] = '\0';

@@ -98,8 +98,11 @@ static int check_name(const char *name, struct sg_error *err)
 	size_t len = strlen(name);
 	if (len == 0 || len >= SG_WORKER_NAME_MAX)
 		return sg_fail(err, "--name must be 1..%d characters", SG_WORKER_NAME_MAX - 1);
-	if (strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-") != len)
-		return sg_fail(err, "--name \"%s\": only letters, digits, '_', '.' and '-'", name);
+	/* '~' joins a user's app to its owner: "sg-alice~blog" (config_users.h). */
+	if (strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-~") !=
+	    len)
+		return sg_fail(err, "--name \"%s\": only letters, digits, '_', '.', '-' and '~'",
+			       name);
 	return 0;
 }
 

@@ -1,0 +1,179 @@
+/* Self-service at load time: for each user the admin allows, their file
+ * (user_file.c, with their credentials), their apps (config_user_apps.c,
+ * under the ceilings), merged into the configuration. Used by `serve` at
+ * start and on SIGHUP, and by `check --user`. One user's broken file
+ * touches only that user's apps. */
+#include "users.h"
+
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config_users.h"
+#include "log.h"
+#include "user_file.h"
+
+static int append(struct sg_config *cfg, const struct sg_app_conf *apps, int n)
+{
+	if (n == 0)
+		return 0;
+	if (cfg->n_apps + n > SG_MAX_APPS)
+		return -1;
+	struct sg_app_conf *all = realloc(cfg->apps, (size_t)(cfg->n_apps + n) * sizeof *all);
+	if (all == NULL)
+		return -1;
+	memcpy(all + cfg->n_apps, apps, (size_t)n * sizeof *all);
+	cfg->apps = all;
+	cfg->n_apps += n;
+	return 0;
+}
+
+/* A refused file: the user's apps as the previous configuration had them. */
+static void keep_previous(struct sg_config *cfg, const struct sg_config *prev, const char *owner)
+{
+	for (int i = 0; prev != NULL && i < prev->n_apps; i++)
+		if (strcmp(prev->apps[i].owner, owner) == 0 && append(cfg, &prev->apps[i], 1) < 0)
+			return;
+}
+
+/* Reads and parses one user's file; returns -1 when it is refused. */
+static int load_user(struct sg_config *cfg, const struct passwd *pw, struct sg_diags *problems,
+		     struct sg_diags *warnings)
+{
+	const struct sg_users_conf *u = cfg->users;
+	struct sg_user_id who = { pw->pw_name, pw->pw_uid, pw->pw_gid, pw->pw_dir };
+	struct sg_error err;
+	char path[PATH_MAX];
+	char *text;
+	if (snprintf(path, sizeof path, "%s/%s", pw->pw_dir, u->file) >= (int)sizeof path) {
+		sg_diags_add(problems, cfg->source, u->line, "%s's home is too long", pw->pw_name);
+		return -1;
+	}
+	if (pw->pw_uid == 0) {
+		sg_diags_add(problems, path, 0, "root has no self-service apps (users.allow)");
+		return -1;
+	}
+	int rc = sg_user_file_read(&who, u->file, &text, &err);
+	if (rc <= 0) {
+		if (rc < 0)
+			sg_diags_add(problems, path, 0, "%s", err.msg);
+		return rc;
+	}
+	struct sg_config mine;
+	rc = sg_config_parse_user_file(text, path, pw->pw_name, pw->pw_dir, cfg, &mine, problems,
+				       warnings);
+	free(text);
+	if (rc == 0 && append(cfg, mine.apps, mine.n_apps) < 0) {
+		sg_diags_add(problems, path, 0, "%d apps would take the gateway above %d apps",
+			     mine.n_apps, SG_MAX_APPS);
+		rc = -1;
+	}
+	sg_config_free(&mine);
+	return rc;
+}
+
+static bool in_group(const struct sg_users_conf *u, const char *name)
+{
+	if (u->allow_group[0] == '\0')
+		return false;
+	struct group *gr = getgrnam(u->allow_group);
+	for (char **m = gr != NULL ? gr->gr_mem : NULL; m != NULL && *m != NULL; m++)
+		if (strcmp(*m, name) == 0)
+			return true;
+	return false;
+}
+
+static bool allowed(const struct sg_users_conf *u, const char *name)
+{
+	for (int i = 0; i < u->n_allow; i++)
+		if (strcmp(u->allow[i], name) == 0)
+			return true;
+	return in_group(u, name);
+}
+
+/* One user, by name: their apps, or their previous ones after a refusal. */
+static int load_one(struct sg_config *cfg, const struct sg_config *prev, const char *name,
+		    struct sg_diags *problems, struct sg_diags *warnings)
+{
+	struct passwd *pw = getpwnam(name);
+	if (pw == NULL) {
+		sg_diags_add(problems, cfg->source, cfg->users->line, "users: no user \"%s\"",
+			     name);
+		return -1;
+	}
+	struct passwd copy = *pw;
+	char pw_name[SG_NAME_MAX], home[PATH_MAX];
+	snprintf(pw_name, sizeof pw_name, "%s", pw->pw_name);
+	snprintf(home, sizeof home, "%s", pw->pw_dir);
+	copy.pw_name = pw_name;
+	copy.pw_dir = home;
+	if (load_user(cfg, &copy, problems, warnings) == 0)
+		return 0;
+	keep_previous(cfg, prev, pw_name);
+	return -1;
+}
+
+/* users.allow, then the members of users.allow_group not named there. */
+int sg_users_load(struct sg_config *cfg, const struct sg_config *prev, const char *only,
+		  struct sg_diags *problems, struct sg_diags *warnings)
+{
+	const struct sg_users_conf *u = cfg->users;
+	int refused = 0;
+	if (u == NULL) {
+		if (only != NULL) {
+			sg_diags_add(problems, cfg->source, 0, "no users group: self-service is off");
+			return 1;
+		}
+		return 0;
+	}
+	if (only != NULL) {
+		if (!allowed(u, only)) {
+			sg_diags_add(problems, cfg->source, u->line, "user \"%s\" is not in "
+				     "users.allow or users.allow_group", only);
+			return 1;
+		}
+		return load_one(cfg, prev, only, problems, warnings) < 0;
+	}
+	for (int i = 0; i < u->n_allow; i++)
+		refused += load_one(cfg, prev, u->allow[i], problems, warnings) < 0;
+	struct group *gr = u->allow_group[0] != '\0' ? getgrnam(u->allow_group) : NULL;
+	if (u->allow_group[0] != '\0' && gr == NULL)
+		sg_diags_add(problems, cfg->source, u->line, "users.allow_group: no group \"%s\"",
+			     u->allow_group);
+	int n = 0;
+	for (char **m = gr != NULL ? gr->gr_mem : NULL; m != NULL && m[n] != NULL; n++)
+		;
+	/* getpwnam may reuse getgrnam's storage: copy the names first. */
+	char (*names)[SG_NAME_MAX] = n > 0 ? calloc((size_t)n, SG_NAME_MAX) : NULL;
+	for (int i = 0; names != NULL && i < n; i++)
+		snprintf(names[i], SG_NAME_MAX, "%s", gr->gr_mem[i]);
+	for (int i = 0; names != NULL && i < n; i++) {
+		bool listed = false;
+		for (int j = 0; j < u->n_allow && !listed; j++)
+			listed = strcmp(u->allow[j], names[i]) == 0;
+		if (!listed)
+			refused += load_one(cfg, prev, names[i], problems, warnings) < 0;
+	}
+	free(names);
+	return refused;
+}
+
+void sg_users_load_logged(struct sg_config *cfg, const struct sg_config *prev)
+{
+	struct sg_diags problems = { 0 }, warnings = { 0 };
+	if (cfg->users == NULL)
+		return;
+	int refused = sg_users_load(cfg, prev, NULL, &problems, &warnings);
+	for (int i = 0; i < problems.n; i++)
+		sg_error("%s", problems.msg[i]);
+	for (int i = 0; i < warnings.n; i++)
+		sg_warn("%s", warnings.msg[i]);
+	if (refused > 0)
+		sg_error("self-service: %d user file%s refused; %s apps stay as they were (none "
+			 "at start); other users are not affected", refused, refused == 1 ? "" : "s",
+			 refused == 1 ? "that user's" : "those users'");
+	sg_diags_free(&problems);
+	sg_diags_free(&warnings);
+}

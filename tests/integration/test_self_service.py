@@ -1,0 +1,291 @@
+"""Self-service configuration (issue 5): sg-alice and sg-bob declare apps
+in ~/.config/sandgate/apps.conf, the system file's `users` group holds the
+ceilings, and one gateway (root) serves both through one shared SCGI
+listener behind nginx at /~USER/APP/ (examples/nginx-userdir.conf).
+
+- Each user's app answers with that user's uid.
+- A broken file of sg-alice's (a value over a ceiling, a symlink to
+  sg-bob's file or to /etc/shadow, a syntax error, a policy the admin did
+  not allow, a route outside /~sg-alice) is refused with FILE:LINE and
+  the rule, in the log and in `sandgate check --user sg-alice`, and sg-bob's
+  app keeps answering.
+- over = "clamp" lowers the value and says so; the app runs.
+- A SIGHUP after the fix picks sg-alice's app up without a restart.
+- examples/sandgate-system.conf passes `sandgate check`.
+"""
+import os
+import pwd
+import shutil
+import signal
+from pathlib import Path
+
+import pytest
+
+from conftest import (IS_ROOT, WEB_USER, run_sandgate, uid_of, wait_until)
+
+pytestmark = pytest.mark.skipif(not IS_ROOT, reason="system mode: needs root")
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+APP_DIR = "sg-selftest"        # under each user's home, removed afterwards
+USER_FILE = ".config/sandgate/apps.conf"
+
+WHO_APP = '''\
+import os
+
+
+def application(environ, start_response):
+    body = ("uid=%d script=%s\\n" % (os.getuid(), environ["SCRIPT_NAME"])).encode()
+    start_response("200 OK", [("Content-Type", "text/plain"),
+                              ("Content-Length", str(len(body)))])
+    return [body]
+'''
+
+SYSTEM_CONF = '''\
+listeners = ( { scgi = "unix:%(sock)s"; socket_group = "%(web)s"; } );
+users = {
+  allow = [ "sg-alice", "sg-bob" ];
+  limits = { processes = 2; memory = "256M"; pids = 64; cpu = 1; timeout = 60;
+             policies = [ "wsgi" ]; networks = [ "none", "loopback" ];
+             hosts = [ "*.users.example.com" ]; max_apps = 4; over = "%(over)s"; };
+};
+'''
+
+GOOD = 'apps = (\n  { name = "hello"; module = "%s/app.py"; }\n);\n' % APP_DIR
+
+
+def chown_to(path, user):
+    pw = pwd.getpwnam(user)
+    os.chown(path, pw.pw_uid, pw.pw_gid, follow_symlinks=False)
+
+
+@pytest.fixture
+def homes(test_users):
+    """Each test user's home (created if missing, as the user's), with an
+    app in ~/sg-selftest; the app and the user's file are removed after."""
+    made = {}
+    for name in test_users:
+        home = Path(pwd.getpwnam(name).pw_dir)
+        if not home.exists():
+            home.mkdir(mode=0o755, parents=True)
+            chown_to(home, name)
+        for d in (home / APP_DIR, home / ".config", home / ".config/sandgate"):
+            d.mkdir(mode=0o755, exist_ok=True)
+            chown_to(d, name)
+        (home / APP_DIR / "app.py").write_text(WHO_APP)
+        chown_to(home / APP_DIR / "app.py", name)
+        made[name] = home
+    yield made
+    for home in made.values():
+        shutil.rmtree(home / APP_DIR, ignore_errors=True)
+        f = home / USER_FILE
+        if f.is_symlink() or f.exists():
+            f.unlink()
+
+
+def user_file(homes, user):
+    return homes[user] / USER_FILE
+
+
+def write_user_file(homes, user, text):
+    path = user_file(homes, user)
+    if path.is_symlink() or path.exists():
+        path.unlink()
+    path.write_text(text)
+    path.chmod(0o644)
+    chown_to(path, user)
+    return path
+
+
+def symlink_user_file(homes, user, target):
+    path = user_file(homes, user)
+    if path.is_symlink() or path.exists():
+        path.unlink()
+    path.symlink_to(target)
+    chown_to(path, user)
+    return path
+
+
+def nginx_userdir(sock):
+    """examples/nginx-userdir.conf with the test's socket."""
+    text = (EXAMPLES / "nginx-userdir.conf").read_text()
+    assert "unix:/run/sandgate/users.sock" in text
+    return text.replace("unix:/run/sandgate/users.sock", "unix:%s" % sock)
+
+
+@pytest.fixture
+def shared(sandgate, nginx, workdir, homes):
+    """start(over="refuse") -> (gateway, nginx, system file): the gateway
+    with the users' files as they are, behind nginx."""
+    def start(over="refuse"):
+        sock = workdir / "users.sock"
+        conf = workdir / "sandgate.conf"
+        conf.write_text(SYSTEM_CONF % {"sock": sock, "web": WEB_USER, "over": over})
+        conf.chmod(0o644)
+        sg = sandgate("-c", conf, scgi=["unix:%s" % sock])
+        ng = nginx(nginx_userdir(sock))
+        return sg, ng, conf
+    return start
+
+
+def answers(ng, user, app="hello"):
+    """The body of a 200 for /~USER/APP/, else None."""
+    try:
+        resp = ng.get("/~%s/%s/" % (user, app), timeout=5)
+    except OSError:
+        return None
+    return resp.text if resp.status == 200 else None
+
+
+def wait_answer(ng, user, app="hello"):
+    return wait_until(lambda: answers(ng, user, app))
+
+
+def test_user_apps_through_nginx(shared, homes):
+    write_user_file(homes, "sg-alice", GOOD)
+    write_user_file(homes, "sg-bob", GOOD)
+    sg, ng, _ = shared()
+    alice = wait_answer(ng, "sg-alice")
+    bob = wait_answer(ng, "sg-bob")
+    assert alice == "uid=%d script=/~sg-alice/hello\n" % uid_of("sg-alice"), sg.stderr_text()
+    assert bob == "uid=%d script=/~sg-bob/hello\n" % uid_of("sg-bob")
+    assert "app sg-alice~hello ready" in sg.stderr_text()
+    resp = ng.get("/~sg-alice/nothing/")
+    assert resp.status == 404
+
+
+
+BROKEN = {
+    "over_ceiling": (
+        'apps = (\n  { name = "hello"; module = "%s/app.py";\n    memory = "1G"; }\n);\n'
+        % APP_DIR,
+        ':3: app "hello": memory 1G is above the admin\'s limit 256M (refused)'),
+    "syntax_error": (
+        'apps = (\n  { name = "hello";\n    module = \n);\n',
+        ":4: syntax error"),
+    "policy_not_allowed": (
+        'apps = (\n  { name = "hello"; module = "%s/app.py";\n'
+        '    policy = "wsgi-exec"; }\n);\n' % APP_DIR,
+        ':3: app "hello": policy "wsgi-exec" is not allowed by the admin (allowed: "wsgi")'),
+    "prefix_outside": (
+        'apps = (\n  { name = "hello"; module = "%s/app.py";\n'
+        '    route = { prefix = "/~sg-bob/hello2"; }; }\n);\n' % APP_DIR,
+        ':3: app "hello": route.prefix "/~sg-bob/hello2" is outside /~sg-alice: a '
+        "user's apps are routed under /~USER"),
+    "network_not_allowed": (
+        'apps = (\n  { name = "hello"; module = "%s/app.py"; network = "host"; }\n);\n'
+        % APP_DIR,
+        ':2: app "hello": network "host" is not allowed by the admin (allowed: "none", '
+        '"loopback")'),
+}
+
+SYMLINK_REFUSED = (": refused: it is a symbolic link, or a directory on the way to it is "
+                   "one (users' files are read without following links)")
+
+
+def set_broken(homes, case):
+    """sg-alice's file for a case; returns the message expected for it."""
+    if case == "symlink_to_bob":
+        symlink_user_file(homes, "sg-alice", user_file(homes, "sg-bob"))
+        return str(user_file(homes, "sg-alice")) + SYMLINK_REFUSED
+    if case == "symlink_to_shadow":
+        symlink_user_file(homes, "sg-alice", "/etc/shadow")
+        return str(user_file(homes, "sg-alice")) + SYMLINK_REFUSED
+    text, suffix = BROKEN[case]
+    write_user_file(homes, "sg-alice", text)
+    return str(user_file(homes, "sg-alice")) + suffix
+
+
+CASES = sorted(BROKEN) + ["symlink_to_bob", "symlink_to_shadow"]
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_broken_user_file_refused_others_unaffected(shared, homes, case):
+    write_user_file(homes, "sg-bob", GOOD)
+    want = set_broken(homes, case)
+    sg, ng, conf = shared()
+    assert wait_answer(ng, "sg-bob") == "uid=%d script=/~sg-bob/hello\n" % uid_of("sg-bob")
+    assert sg.wait_for_log(want), sg.stderr_text()
+    assert answers(ng, "sg-alice") is None
+    assert ng.get("/~sg-alice/hello/").status == 404
+    check = run_sandgate("check", "-c", conf, "--user", "sg-alice")
+    assert check.returncode == 1
+    assert want in check.stderr, check.stderr
+    assert "%s: 1 problem" % user_file(homes, "sg-alice") in check.stdout
+    bob = run_sandgate("check", "-c", conf, "--user", "sg-bob")
+    assert bob.returncode == 0 and "ok (1 app)" in bob.stdout, bob.stderr
+    # Not a word of /etc/shadow anywhere.
+    assert "root:" not in sg.stderr_text() + check.stderr
+
+
+def test_clamp_lowers_and_says_so(shared, homes):
+    write_user_file(homes, "sg-alice", BROKEN["over_ceiling"][0])
+    write_user_file(homes, "sg-bob", GOOD)
+    sg, ng, conf = shared(over="clamp")
+    assert wait_answer(ng, "sg-alice") == "uid=%d script=/~sg-alice/hello\n" % uid_of("sg-alice")
+    want = (str(user_file(homes, "sg-alice")) + ':3: app "hello": memory 1G is above the '
+            "admin's limit 256M (clamped to 256M)")
+    assert want in sg.stderr_text()
+    check = run_sandgate("check", "-c", conf, "--user", "sg-alice")
+    assert check.returncode == 0 and want in check.stderr
+    assert "ok (1 app, values clamped)" in check.stdout
+
+
+def test_sighup_after_fix_picks_the_app_up(shared, homes):
+    write_user_file(homes, "sg-bob", GOOD)
+    want = set_broken(homes, "syntax_error")
+    sg, ng, _ = shared()
+    assert wait_answer(ng, "sg-bob")
+    assert sg.wait_for_log(want)
+    assert answers(ng, "sg-alice") is None
+    write_user_file(homes, "sg-alice", GOOD)
+    sg.signal(signal.SIGHUP)
+    assert wait_answer(ng, "sg-alice") == "uid=%d script=/~sg-alice/hello\n" % uid_of("sg-alice")
+    # Broken again: the app she had keeps serving, with the refusal logged.
+    write_user_file(homes, "sg-alice", BROKEN["policy_not_allowed"][0])
+    sg.signal(signal.SIGHUP)
+    assert sg.wait_for_log("1 user file refused; that user's apps stay as they were")
+    assert wait_answer(ng, "sg-alice")
+    assert answers(ng, "sg-bob")
+
+
+def test_user_file_rules_of_the_file_itself(homes, workdir):
+    """Not the user's, or writable by others: refused before parsing."""
+    conf = workdir / "sandgate.conf"
+    conf.write_text(SYSTEM_CONF % {"sock": workdir / "u.sock", "web": WEB_USER,
+                                   "over": "refuse"})
+    path = write_user_file(homes, "sg-alice", GOOD)
+    path.chmod(0o666)
+    out = run_sandgate("check", "-c", conf, "--user", "sg-alice")
+    assert out.returncode == 1
+    assert "%s: refused: writable by others (chmod go-w)" % path in out.stderr
+    path.chmod(0o644)
+    os.chown(path, uid_of("sg-bob"), -1)
+    out = run_sandgate("check", "-c", conf, "--user", "sg-alice")
+    assert out.returncode == 1
+    assert "%s: refused: owned by uid %d, not by sg-alice" % (path, uid_of("sg-bob")) \
+        in out.stderr
+    path.unlink()
+    out = run_sandgate("check", "-c", conf, "--user", "sg-alice")
+    assert out.returncode == 0 and "ok (0 apps)" in out.stdout
+
+
+def test_example_system_config_checks():
+    out = run_sandgate("check", "-c", EXAMPLES / "sandgate-system.conf")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip().endswith("sandgate-system.conf: ok")
+
+
+def test_user_app_through_apache(sandgate, apache, workdir, homes):
+    """examples/apache-userdir.conf in front of the same gateway."""
+    write_user_file(homes, "sg-alice", GOOD)
+    sock = workdir / "users.sock"
+    conf = workdir / "sandgate.conf"
+    conf.write_text(SYSTEM_CONF % {"sock": sock, "web": WEB_USER, "over": "refuse"})
+    conf.chmod(0o644)
+    sandgate("-c", conf, scgi=["unix:%s" % sock])
+    text = (EXAMPLES / "apache-userdir.conf").read_text()
+    assert "unix:/run/sandgate/users.sock" in text
+    httpd = apache(text.replace("unix:/run/sandgate/users.sock", "unix:%s" % sock))
+    got = wait_until(lambda: answers(httpd, "sg-alice"))
+    assert got == "uid=%d script=/~sg-alice/hello\n" % uid_of("sg-alice"), \
+        httpd.error_log()[-2000:]
