@@ -20,6 +20,7 @@
 #include "control.h"
 #include "listener.h"
 #include "log.h"
+#include "privs.h"
 #include "sandbox/landlock.h"
 #include "users.h"
 
@@ -222,7 +223,7 @@ static int serve(struct sg_gateway *gw, struct sg_error *err)
 	log_landlock();
 	if ((gw->worker_exe = find_worker(err)) < 0 || sg_loop_init(&gw->loop, err) < 0 ||
 	    setup_signals(gw, err) < 0 || open_listeners(gw, err) < 0 || sg_apps_open(gw, err) < 0 ||
-	    sg_control_open(gw, err) < 0)
+	    sg_control_open(gw, err) < 0 || sg_privs_drop(err) < 0)
 		return -1;
 	for (int i = 0; i < gw->n_apps; i++)
 		sg_app_ensure_cell(gw->apps[i], sg_now_ms());
