@@ -248,6 +248,24 @@ def test_sighup_after_fix_picks_the_app_up(shared, homes):
     assert answers(ng, "sg-bob")
 
 
+def test_user_path_she_cannot_reach_is_not_bound(shared, homes, workdir):
+    """A user's pythonpath into a directory she may not traverse (0700 by
+    root, with a readable directory inside): the cell re-resolves it as
+    her, so it does not start; sg-bob's app is unaffected."""
+    hidden = workdir / "root-only"
+    (hidden / "pub").mkdir(parents=True)
+    hidden.chmod(0o700)
+    (hidden / "pub").chmod(0o755)
+    write_user_file(homes, "sg-alice", 'apps = ( { name = "hello"; module = "%s/app.py";\n'
+                    '  pythonpath = "%s"; } );\n' % (APP_DIR, hidden / "pub"))
+    write_user_file(homes, "sg-bob", GOOD)
+    sg, ng, _ = shared()
+    assert wait_answer(ng, "sg-bob")
+    assert sg.wait_for_log("%s: resolving it again in the cell: Permission denied"
+                           % (hidden / "pub")), sg.stderr_text()
+    assert answers(ng, "sg-alice") is None
+
+
 def test_user_file_rules_of_the_file_itself(homes, workdir):
     """Not the user's, or writable by others: refused before parsing."""
     conf = workdir / "sandgate.conf"
