@@ -46,11 +46,12 @@ static void parse_control(struct parse_ctx *c, const config_setting_t *s, struct
 static void parse_top(struct parse_ctx *c, const config_setting_t *root, struct sg_config *cfg)
 {
 	const config_setting_t *log_level = NULL, *use_syslog = NULL, *graceful = NULL,
-			       *listeners = NULL, *apps = NULL, *control = NULL, *users = NULL;
+			       *listeners = NULL, *apps = NULL, *control = NULL, *users = NULL,
+			       *frontends = NULL;
 	struct cfg_key keys[] = {
 		{ "log_level", &log_level }, { "syslog", &use_syslog },
 		{ "graceful_timeout", &graceful }, { "listeners", &listeners }, { "apps", &apps },
-		{ "control", &control }, { "users", &users },
+		{ "control", &control }, { "users", &users }, { "frontends", &frontends },
 	};
 	cfg_match_keys(c, root, keys, CFG_N_KEYS(keys), "");
 	char level[16];
@@ -73,6 +74,8 @@ static void parse_top(struct parse_ctx *c, const config_setting_t *root, struct 
 			 &cfg->graceful_timeout);
 	if (control != NULL)
 		parse_control(c, control, cfg);
+	if (frontends != NULL)
+		cfg_parse_frontends(c, frontends, cfg);
 	if (listeners != NULL)
 		cfg_parse_listeners(c, listeners, cfg);
 	if (apps != NULL)

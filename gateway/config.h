@@ -127,11 +127,22 @@ struct sg_app_conf {
 
 struct sg_users_conf; /* config_users.h */
 
+/* frontends: who may connect to the shared Unix listeners (README
+ * "Front ends"; config_frontends.c, peer_check.c). */
+struct sg_frontends {
+	bool set;                /* the key was given, even as an empty list */
+	int n;
+	uid_t uids[SG_MAX_ALLOW_UIDS]; /* (uid_t)-1 for a name until sg_config_resolve */
+	char names[SG_MAX_ALLOW_UIDS][SG_NAME_MAX];
+	int line;
+};
+
 struct sg_config {
 	char source[PATH_MAX]; /* file path, or "command line" */
 	int log_level;         /* enum sg_log_level */
 	bool syslog;
 	int graceful_timeout;  /* seconds to let in-flight requests finish on stop/reload */
+	struct sg_frontends frontends;
 	char control[128];     /* control = "unix:/path" or "none"; "" = the default
 				* (gateway/control_path.h) */
 	int n_listeners;

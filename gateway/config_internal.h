@@ -91,6 +91,8 @@ void cfg_parse_listeners(struct parse_ctx *c, const config_setting_t *s, struct 
 void cfg_parse_apps(struct parse_ctx *c, const config_setting_t *s, struct sg_config *cfg);
 /* config_users.c: the `users` group (self-service, config_users.h). */
 void cfg_parse_users(struct parse_ctx *c, const config_setting_t *s, struct sg_config *cfg);
+/* config_frontends.c: the top-level `frontends` list. */
+void cfg_parse_frontends(struct parse_ctx *c, const config_setting_t *s, struct sg_config *cfg);
 /* config_route.c: an app's route group; route.listeners names entries of
  * cfg->listeners, which must be parsed already. */
 void cfg_parse_route(struct parse_ctx *c, const config_setting_t *g, const struct sg_config *cfg,

@@ -37,10 +37,7 @@ static void parse_allow_entry(struct parse_ctx *c, const config_setting_t *s,
 static void parse_allow_uids(struct parse_ctx *c, const config_setting_t *s, bool addr_ok,
 			     struct sg_listener_conf *l)
 {
-	if (l->kind != SG_LISTEN_HTTP)
-		cfg_problem(c, s, "allow_uids applies only to http listeners; restrict an SCGI "
-				  "socket with socket_mode");
-	else if (addr_ok && !l->addr.is_unix)
+	if (addr_ok && !l->addr.is_unix)
 		cfg_problem(c, s, "allow_uids needs a unix: socket (it checks SO_PEERCRED)");
 	else if (config_setting_is_array(s) || config_setting_is_list(s)) {
 		int n = config_setting_length(s);

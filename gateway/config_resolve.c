@@ -1,5 +1,5 @@
-/* Who each app runs as, the uids behind allow_uids names, and the gids
- * behind socket_group (config_group.c).
+/* Who each app runs as, the uids behind allow_uids and frontends names,
+ * and the gids behind socket_group (config_group.c).
  *
  * As root (system mode) the gateway can run an app as anyone but root: an
  * app without `user` runs as "nobody" (logged, so it is not a surprise),
@@ -123,6 +123,19 @@ static void resolve_allow_names(struct resolve_ctx *r, struct sg_listener_conf *
 	}
 }
 
+static void resolve_frontends(struct resolve_ctx *r, struct sg_frontends *f)
+{
+	for (int i = 0; i < f->n; i++) {
+		if (f->names[i][0] == '\0')
+			continue;
+		const struct passwd *pw = getpwnam(f->names[i]);
+		if (pw == NULL)
+			problem(r, f->line, "frontends: unknown user \"%s\"", f->names[i]);
+		else
+			f->uids[i] = pw->pw_uid;
+	}
+}
+
 /* label names the socket's entry in a file: "listener", "app \"blog\"". */
 static void resolve_socket_group(struct resolve_ctx *r, const char *group, gid_t *gid, int line,
 				 const char *label)
@@ -180,5 +193,6 @@ int sg_config_resolve(struct sg_config *cfg, uid_t gateway_uid, struct sg_diags 
 		resolve_allow_names(&r, l);
 		resolve_socket_group(&r, l->socket_group, &l->socket_gid, l->line, "listener");
 	}
+	resolve_frontends(&r, &cfg->frontends);
 	return r.problems > 0 ? -1 : 0;
 }

@@ -22,6 +22,7 @@
 #include "http_head.h"
 #include "listener.h"
 #include "log.h"
+#include "peer_check.h"
 #include "reply.h"
 #include "scgi.h"
 
@@ -185,19 +186,13 @@ static void conn_readable(struct sg_watch *w, uint32_t events)
 		conn_try_scgi(c);
 }
 
-static bool peer_allowed(const struct sg_listener *l, int fd)
+static bool peer_allowed(const struct sg_listener *l, int fd, uid_t *uid)
 {
-	if (!l->conf.addr.is_unix || l->conf.kind != SG_LISTEN_HTTP)
+	*uid = (uid_t)-1;
+	if (!l->conf.addr.is_unix)
 		return true;
-	uid_t uid;
-	if (sg_peer_uid(fd, &uid) < 0)
-		return false;
-	if (l->conf.n_allow_uids == 0)
-		return uid == l->gw->euid;
-	for (int i = 0; i < l->conf.n_allow_uids; i++)
-		if (l->conf.allow_uids[i] == uid)
-			return true;
-	return false;
+	return sg_peer_uid(fd, uid) == 0 &&
+	       sg_peer_permitted(&l->conf, &l->gw->cfg.frontends, l->gw->euid, *uid);
 }
 
 static void remote_of(struct sg_conn *c, const struct sockaddr_storage *ss)
@@ -298,12 +293,11 @@ void sg_listener_ready(struct sg_watch *w, uint32_t events)
 				sg_warn("accept on %s: %s", l->conf.addr.text, strerror(errno));
 			return;
 		}
-		if (!peer_allowed(l, fd)) {
-			uid_t uid = (uid_t)-1;
-			sg_peer_uid(fd, &uid);
-			sg_warn("refused a connection to %s from uid %d: not on its allow list",
-				l->conf.addr.text, (int)uid);
-			sg_reply_send(fd, SG_PROTO_HTTP, 403);
+		uid_t uid;
+		if (!peer_allowed(l, fd, &uid)) {
+			sg_peer_refused(l->conf.addr.text, uid, sg_now_ms());
+			sg_reply_send(fd, l->conf.kind == SG_LISTEN_HTTP ? SG_PROTO_HTTP : SG_PROTO_SCGI,
+				      403);
 			close(fd);
 			continue;
 		}

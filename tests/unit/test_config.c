@@ -432,9 +432,9 @@ static void test_allow_uids(void)
 		  "apps = ( { name = \"a\"; module = \"m\"; } );\n");
 	CHECK(cfg.listeners[0].n_allow_uids == 1);
 	CHECK_STR(cfg.listeners[0].allow_names[0], "bob");
-	expect_one("listeners = ( { scgi = \"unix:/tmp/s.sock\"; allow_uids = [ 1 ]; } );\n" APP,
-		   "test.conf:1: listener: allow_uids applies only to http listeners; restrict "
-		   "an SCGI socket with socket_mode");
+	/* On an SCGI socket too: it overrides frontends there. */
+	expect_ok("listeners = ( { scgi = \"unix:/tmp/s.sock\"; allow_uids = [ 1 ]; } );\n" APP);
+	CHECK(cfg.listeners[0].n_allow_uids == 1);
 	expect_one("listeners = ( { http = \"127.0.0.1:8080\"; allow_uids = [ 1 ]; } );\n" APP,
 		   "test.conf:1: listener: allow_uids needs a unix: socket (it checks "
 		   "SO_PEERCRED)");
