@@ -104,12 +104,8 @@ static struct sg_app *app_open(struct sg_gateway *gw, const struct sg_app_conf *
 	app->conf = *conf;
 	app->gw = gw;
 	app->sock_fd = app->log_fd = app->access_fd = -1;
-	/* On demand: no cell before a request (a reload keeps the idle clock). */
-	app->idle = conf->idle_timeout > 0 && (old == NULL || old->idle);
-	if (old != NULL) {
+	if (old != NULL)
 		app->history = old->history;
-		app->last_active_ms = old->last_active_ms;
-	}
 	if ((app->log_fd = open_log(conf->log, conf, err)) == -2 ||
 	    (app->access_fd = open_log(conf->access_log, conf, err)) == -2)
 		goto fail;
@@ -197,12 +193,20 @@ static void reload_undo(struct sg_app **apps, int first, int n)
 
 /* Every app of the fresh configuration gets a new cell; the old cell keeps
  * serving until the new one is ready (cell.c), then drains. Apps that are
- * gone drain and are freed once their cells are. */
-int sg_apps_reload(struct sg_gateway *gw, struct sg_config *fresh, struct sg_error *err)
+ * gone drain and are freed once their cells are. With only_changed (one
+ * user's file changed, users_watch.c), an app whose configuration is the
+ * same and whose cell is serving keeps that cell. */
+static int reload(struct sg_gateway *gw, struct sg_config *fresh, bool only_changed,
+		  struct sg_error *err)
 {
-	struct sg_app **apps = calloc((size_t)fresh->n_apps + (size_t)gw->n_apps, sizeof *apps);
-	if (apps == NULL)
+	size_t cap = (size_t)fresh->n_apps + (size_t)gw->n_apps;
+	struct sg_app **apps = calloc(cap, sizeof *apps);
+	bool *keep = calloc(cap, sizeof *keep);
+	if (apps == NULL || keep == NULL) {
+		free(apps);
+		free(keep);
 		return sg_fail(err, "out of memory");
+	}
 	int n = 0;
 	/* Apps an earlier reload removed stay listed until reaped (they may
 	 * still have cells, or be waiting for the tick that frees them). */
@@ -216,13 +220,17 @@ int sg_apps_reload(struct sg_gateway *gw, struct sg_config *fresh, struct sg_err
 		if (app == NULL) {
 			reload_undo(apps, first, n);
 			free(apps);
+			free(keep);
 			return -1;
 		}
+		bool same = only_changed && old != NULL && old->cell != NULL && old->next == NULL &&
+			    memcmp(&old->conf, &fresh->apps[i], sizeof old->conf) == 0;
 		if (old != NULL) {
 			adopt_cells(old, app);
 			old->removed = true;
 			apps[n++] = old; /* kept in the list until reaped */
 		}
+		keep[n] = same;
 		apps[n++] = app;
 	}
 	for (int i = 0; i < gw->n_apps; i++) {
@@ -245,10 +253,21 @@ int sg_apps_reload(struct sg_gateway *gw, struct sg_config *fresh, struct sg_err
 			continue;
 		}
 		struct sg_error cerr;
-		if (sg_app_restart(app, &cerr) < 0)
+		if (!keep[i] && sg_app_restart(app, &cerr) < 0)
 			sg_app_error(app, "cannot start its new cell: %s", cerr.msg);
 	}
+	free(keep);
 	return 0;
+}
+
+int sg_apps_reload(struct sg_gateway *gw, struct sg_config *fresh, struct sg_error *err)
+{
+	return reload(gw, fresh, false, err);
+}
+
+int sg_apps_reload_changed(struct sg_gateway *gw, struct sg_config *fresh, struct sg_error *err)
+{
+	return reload(gw, fresh, true, err);
 }
 
 int sg_app_restart(struct sg_app *app, struct sg_error *err)
@@ -258,13 +277,6 @@ int sg_app_restart(struct sg_app *app, struct sg_error *err)
 	app->stopped = false;
 	app->failures = 0;
 	app->retry_at_ms = 0;
-	/* An on-demand app without a cell stays so: the next request starts
-	 * one, with what the reload brought. */
-	app->idle = app->conf.idle_timeout > 0 && app->cell == NULL && app->next == NULL;
-	if (app->idle) {
-		sg_info("app %s: on demand: its next request starts a new cell", app->conf.name);
-		return 0;
-	}
 	return sg_cell_start(app, err);
 }
 

@@ -23,6 +23,7 @@
 #include "privs.h"
 #include "sandbox/landlock.h"
 #include "users.h"
+#include "users_watch.h"
 
 #define TICK_MS 200
 
@@ -143,6 +144,7 @@ static void reload(struct sg_gateway *gw)
 	sg_log_init("gateway", fresh.log_level);
 	sg_config_free(&gw->cfg);
 	gw->cfg = fresh;
+	sg_users_watch_start(gw); /* users may have come or gone */
 }
 
 static void signal_readable(struct sg_watch *w, uint32_t events)
@@ -166,6 +168,7 @@ static void tick(void *arg)
 	sg_conns_tick(gw, now);
 	sg_control_tick(gw, now);
 	sg_cells_tick(gw, now);
+	sg_users_watch_tick(gw, now);
 	sg_apps_reap_removed(gw);
 	if (!gw->stopping)
 		return;
@@ -210,10 +213,7 @@ static void raise_nofile(void)
 static void log_landlock(void)
 {
 	int abi = sg_landlock_abi();
-	if (abi < 0)
-		sg_warn("Landlock: cannot ask the kernel for its ABI (%s): cells will not start",
-			strerror(errno));
-	else if (abi == 0)
+	if (abi == 0)
 		sg_warn("Landlock: not in this kernel (or off at boot): cells start without it; "
 			"an app with bind_ports or connect_ports does not start");
 	else
@@ -230,6 +230,7 @@ static int serve(struct sg_gateway *gw, struct sg_error *err)
 		return -1;
 	for (int i = 0; i < gw->n_apps; i++)
 		sg_app_ensure_cell(gw->apps[i], sg_now_ms());
+	sg_users_watch_start(gw);
 	int rc = sg_loop_run(&gw->loop, TICK_MS, tick, gw, err);
 	sg_control_close(gw);
 	close_listeners(gw);

@@ -42,8 +42,6 @@ struct sg_app {
 	struct sg_watch sock_watch; /* the gateway answers 503 on sock_fd while */
 	bool sock_watched;          /* the app has no cell (failed import, backoff) */
 	bool stopped;               /* `sandgate stop APP`: no cell until `reload APP` */
-	bool idle;                  /* on demand (idle_timeout): no cell until a request */
-	uint64_t last_active_ms;    /* idle_timeout: when its cell last did something */
 	struct sg_app_history history;
 };
 
@@ -108,6 +106,9 @@ struct sg_app *sg_route(struct sg_gateway *gw, const struct sg_listener *l, cons
 /* apps.c: build, rebuild (reload) and free the runtime apps. */
 int sg_apps_open(struct sg_gateway *gw, struct sg_error *err);
 int sg_apps_reload(struct sg_gateway *gw, struct sg_config *fresh, struct sg_error *err);
+/* The same, keeping the serving cell of every app whose configuration did
+ * not change (one user's file reloaded, users_watch.c). */
+int sg_apps_reload_changed(struct sg_gateway *gw, struct sg_config *fresh, struct sg_error *err);
 void sg_app_close_socket(struct sg_app *app);
 void sg_app_release(struct sg_app *app);
 void sg_apps_reap_removed(struct sg_gateway *gw);
@@ -129,13 +130,8 @@ void sg_app_watch(struct sg_app *app);
 void sg_app_unwatch(struct sg_app *app);
 void sg_app_watch_tick(struct sg_app *app, uint64_t now);
 
-/* on_demand.c: a request for an idle on-demand app starts its cell. */
-void sg_app_demand(struct sg_app *app, uint64_t now);
-bool sg_app_waits_for_demand(const struct sg_app *app);
-
 /* app_socket.c: while an app has no cell, nothing accepts on its own
- * socket, so the gateway does, and answers 503 (design §2); an idle
- * on-demand app's cell is started instead. */
+ * socket, so the gateway does, and answers 503 (design §2). */
 void sg_app_socket_tick(struct sg_app *app);
 void sg_app_socket_unwatch(struct sg_app *app);
 

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "config_users.h"
+#include "gateway.h"
 #include "log.h"
 #include "user_file.h"
 
@@ -116,6 +117,28 @@ static int load_one(struct sg_config *cfg, const struct sg_config *prev, const c
 }
 
 /* users.allow, then the members of users.allow_group not named there. */
+int sg_users_names(const struct sg_users_conf *u, char (**out)[SG_NAME_MAX])
+{
+	struct group *gr = u->allow_group[0] != '\0' ? getgrnam(u->allow_group) : NULL;
+	int n_group = 0, n = 0;
+	for (char **m = gr != NULL ? gr->gr_mem : NULL; m != NULL && m[n_group] != NULL; n_group++)
+		;
+	char (*names)[SG_NAME_MAX] = calloc((size_t)(u->n_allow + n_group) + 1, SG_NAME_MAX);
+	*out = names;
+	if (names == NULL)
+		return 0;
+	for (int i = 0; i < u->n_allow; i++)
+		snprintf(names[n++], SG_NAME_MAX, "%s", u->allow[i]);
+	for (int i = 0; i < n_group; i++) {
+		bool listed = false;
+		for (int j = 0; j < u->n_allow && !listed; j++)
+			listed = strcmp(u->allow[j], gr->gr_mem[i]) == 0;
+		if (!listed)
+			snprintf(names[n++], SG_NAME_MAX, "%s", gr->gr_mem[i]);
+	}
+	return n;
+}
+
 int sg_users_load(struct sg_config *cfg, const struct sg_config *prev, const char *only,
 		  struct sg_diags *problems, struct sg_diags *warnings)
 {
@@ -136,36 +159,25 @@ int sg_users_load(struct sg_config *cfg, const struct sg_config *prev, const cha
 		}
 		return load_one(cfg, prev, only, problems, warnings) < 0;
 	}
-	for (int i = 0; i < u->n_allow; i++)
-		refused += load_one(cfg, prev, u->allow[i], problems, warnings) < 0;
-	struct group *gr = u->allow_group[0] != '\0' ? getgrnam(u->allow_group) : NULL;
-	if (u->allow_group[0] != '\0' && gr == NULL)
+	if (u->allow_group[0] != '\0' && getgrnam(u->allow_group) == NULL)
 		sg_diags_add(problems, cfg->source, u->line, "users.allow_group: no group \"%s\"",
 			     u->allow_group);
-	int n = 0;
-	for (char **m = gr != NULL ? gr->gr_mem : NULL; m != NULL && m[n] != NULL; n++)
-		;
-	/* getpwnam may reuse getgrnam's storage: copy the names first. */
-	char (*names)[SG_NAME_MAX] = n > 0 ? calloc((size_t)n, SG_NAME_MAX) : NULL;
-	for (int i = 0; names != NULL && i < n; i++)
-		snprintf(names[i], SG_NAME_MAX, "%s", gr->gr_mem[i]);
-	for (int i = 0; names != NULL && i < n; i++) {
-		bool listed = false;
-		for (int j = 0; j < u->n_allow && !listed; j++)
-			listed = strcmp(u->allow[j], names[i]) == 0;
-		if (!listed)
-			refused += load_one(cfg, prev, names[i], problems, warnings) < 0;
-	}
+	/* Copied first: getpwnam may reuse getgrnam's storage. */
+	char (*names)[SG_NAME_MAX];
+	int n = sg_users_names(u, &names);
+	for (int i = 0; i < n; i++)
+		refused += load_one(cfg, prev, names[i], problems, warnings) < 0;
 	free(names);
 	return refused;
 }
 
-void sg_users_load_logged(struct sg_config *cfg, const struct sg_config *prev)
+/* only: NULL for every user. */
+static void load_logged(struct sg_config *cfg, const struct sg_config *prev, const char *only)
 {
 	struct sg_diags problems = { 0 }, warnings = { 0 };
 	if (cfg->users == NULL)
 		return;
-	int refused = sg_users_load(cfg, prev, NULL, &problems, &warnings);
+	int refused = sg_users_load(cfg, prev, only, &problems, &warnings);
 	for (int i = 0; i < problems.n; i++)
 		sg_error("%s", problems.msg[i]);
 	for (int i = 0; i < warnings.n; i++)
@@ -176,4 +188,56 @@ void sg_users_load_logged(struct sg_config *cfg, const struct sg_config *prev)
 			 refused == 1 ? "that user's" : "those users'");
 	sg_diags_free(&problems);
 	sg_diags_free(&warnings);
+}
+
+void sg_users_load_logged(struct sg_config *cfg, const struct sg_config *prev)
+{
+	load_logged(cfg, prev, NULL);
+}
+
+/* cfg's arrays, copied: the reload below may fail and leave cfg as is. */
+static int copy_config(const struct sg_config *cfg, struct sg_config *out)
+{
+	*out = *cfg;
+	out->listeners = malloc((size_t)cfg->n_listeners * sizeof *out->listeners + 1);
+	out->apps = malloc((size_t)cfg->n_apps * sizeof *out->apps + 1);
+	out->users = malloc(sizeof *out->users);
+	if (out->listeners == NULL || out->apps == NULL || out->users == NULL) {
+		sg_config_free(out);
+		return -1;
+	}
+	memcpy(out->listeners, cfg->listeners, (size_t)cfg->n_listeners * sizeof *out->listeners);
+	memcpy(out->users, cfg->users, sizeof *out->users);
+	return 0;
+}
+
+int sg_users_reload_one(struct sg_gateway *gw, const char *name)
+{
+	struct sg_config fresh;
+	struct sg_diags d = { 0 };
+	struct sg_error err;
+	if (gw->cfg.users == NULL || copy_config(&gw->cfg, &fresh) < 0)
+		return -1;
+	/* The others' apps as they are; this user's read again (or kept). */
+	fresh.n_apps = 0;
+	for (int i = 0; i < gw->cfg.n_apps; i++)
+		if (strcmp(gw->cfg.apps[i].owner, name) != 0)
+			fresh.apps[fresh.n_apps++] = gw->cfg.apps[i];
+	sg_info("%s's apps file changed: reading it again", name);
+	load_logged(&fresh, &gw->cfg, name);
+	int rc = sg_config_resolve(&fresh, gw->euid, &d);
+	for (int i = 0; i < d.n; i++)
+		sg_error("%s", d.msg[i]);
+	sg_diags_free(&d);
+	if (rc == 0 && sg_apps_reload_changed(gw, &fresh, &err) < 0) {
+		sg_error("reload of %s's apps: %s; still serving the previous ones", name, err.msg);
+		rc = -1;
+	}
+	if (rc < 0) {
+		sg_config_free(&fresh);
+		return -1;
+	}
+	sg_config_free(&gw->cfg);
+	gw->cfg = fresh;
+	return 0;
 }

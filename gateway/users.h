@@ -8,6 +8,17 @@
 
 #ifndef SG_SYSTEM_CONFIG
 #define SG_SYSTEM_CONFIG "/etc/sandgate/sandgate.conf"
+/* The names users.allow and users.allow_group give, each once, into a
+ * malloc'd array (free it); returns how many. */
+struct sg_users_conf;
+int sg_users_names(const struct sg_users_conf *u, char (**names)[SG_NAME_MAX]);
+
+/* One user's file changed (users_watch.c): that user's apps read again and
+ * reloaded, each other app left as it is. 0, or -1 with the problems
+ * logged (the gateway keeps what it served). */
+struct sg_gateway;
+int sg_users_reload_one(struct sg_gateway *gw, const char *name);
+
 /* `sandgate check [-c FILE] --user NAME` (cmd_check_user.c): NAME's file
  * read and parsed as serve would; problems and clamped values on stderr,
  * "PATH: ok" or "PATH: N problems" on stdout. Exit status 0 or 1. */
@@ -27,6 +38,17 @@ int sg_users_load(struct sg_config *cfg, const struct sg_config *prev, const cha
 /* The same for `serve`, logging each message (problems as errors, clamped
  * values as warnings). */
 void sg_users_load_logged(struct sg_config *cfg, const struct sg_config *prev);
+
+/* The names users.allow and users.allow_group give, each once, into a
+ * malloc'd array (free it); returns how many. */
+struct sg_users_conf;
+int sg_users_names(const struct sg_users_conf *u, char (**names)[SG_NAME_MAX]);
+
+/* One user's file changed (users_watch.c): that user's apps read again and
+ * reloaded, each other app left as it is. 0, or -1 with the problems
+ * logged (the gateway keeps what it served). */
+struct sg_gateway;
+int sg_users_reload_one(struct sg_gateway *gw, const char *name);
 
 /* `sandgate check [-c FILE] --user NAME` (cmd_check_user.c): NAME's file
  * read and parsed as serve would; problems and clamped values on stderr,

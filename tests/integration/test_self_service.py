@@ -248,6 +248,31 @@ def test_sighup_after_fix_picks_the_app_up(shared, homes):
     assert answers(ng, "sg-bob")
 
 
+TWO = ('apps = (\n  { name = "hello"; module = "%s/app.py"; },\n'
+       '  { name = "two"; module = "%s/app.py"; }\n);\n' % (APP_DIR, APP_DIR))
+
+
+def test_edit_picked_up_without_sighup_for_that_user_alone(shared, homes):
+    """inotify: sg-alice edits her file; her new app answers, her unchanged
+    app and sg-bob's keep their cells; a broken edit changes nothing."""
+    write_user_file(homes, "sg-alice", GOOD)
+    write_user_file(homes, "sg-bob", GOOD)
+    sg, ng, _ = shared()
+    assert wait_answer(ng, "sg-alice") and wait_answer(ng, "sg-bob")
+    write_user_file(homes, "sg-alice", TWO)
+    assert wait_answer(ng, "sg-alice", "two") == \
+        "uid=%d script=/~sg-alice/two\n" % uid_of("sg-alice"), sg.stderr_text()
+    log = sg.stderr_text()
+    assert "sg-alice's apps file changed: reading it again" in log
+    assert log.count("app sg-alice~hello: cell starting") == 1
+    assert log.count("app sg-bob~hello: cell starting") == 1
+    assert "SIGHUP" not in log
+    write_user_file(homes, "sg-alice", BROKEN["policy_not_allowed"][0])
+    assert sg.wait_for_log(str(user_file(homes, "sg-alice")) + BROKEN["policy_not_allowed"][1])
+    assert answers(ng, "sg-alice", "two") and answers(ng, "sg-bob")
+    assert sg.stderr_text().count("app sg-alice~two: cell starting") == 1
+
+
 def test_user_path_she_cannot_reach_is_not_bound(shared, homes, workdir):
     """A user's pythonpath into a directory she may not traverse (0700 by
     root, with a readable directory inside): the cell re-resolves it as
