@@ -42,6 +42,17 @@ static void answer_unavailable(struct sg_watch *w, uint32_t events)
 	}
 }
 
+/* An idle on-demand app: the connection stays in the backlog for the
+ * workers of the cell this starts; the gateway never accepts it, so the
+ * request's bytes never pass through the gateway. */
+static void start_on_demand(struct sg_watch *w, uint32_t events)
+{
+	struct sg_app *app = sg_container_of(w, struct sg_app, sock_watch);
+	(void)events;
+	sg_app_socket_unwatch(app);
+	sg_app_demand(app, sg_now_ms());
+}
+
 void sg_app_socket_unwatch(struct sg_app *app)
 {
 	if (!app->sock_watched)
@@ -58,10 +69,12 @@ void sg_app_socket_tick(struct sg_app *app)
 		sg_app_socket_unwatch(app);
 		return;
 	}
-	if (app->sock_watched)
+	sg_watch_fn fn = sg_app_waits_for_demand(app) ? start_on_demand : answer_unavailable;
+	if (app->sock_watched && app->sock_watch.fn == fn)
 		return;
+	sg_app_socket_unwatch(app);
 	struct sg_error err;
-	app->sock_watch = (struct sg_watch){ .fd = app->sock_fd, .fn = answer_unavailable };
+	app->sock_watch = (struct sg_watch){ .fd = app->sock_fd, .fn = fn };
 	if (sg_loop_add(&app->gw->loop, &app->sock_watch, EPOLLIN, &err) < 0)
 		sg_warn("app %s: %s", app->conf.name, err.msg);
 	else

@@ -513,7 +513,7 @@ static void cell_exited(struct sg_watch *w, uint32_t events)
 void sg_app_ensure_cell(struct sg_app *app, uint64_t now)
 {
 	if (app->cell != NULL || app->next != NULL || app->removed || app->gw->stopping ||
-	    sg_app_failed(app))
+	    sg_app_failed(app) || app->idle)
 		return;
 	if (app->retry_at_ms != 0 && now < app->retry_at_ms)
 		return;
@@ -561,6 +561,7 @@ void sg_cells_tick(struct sg_gateway *gw, uint64_t now)
 	}
 	for (int i = 0; i < gw->n_apps; i++) {
 		sg_app_watch_tick(gw->apps[i], now);
+		sg_app_idle_tick(gw->apps[i], now);
 		sg_app_ensure_cell(gw->apps[i], now);
 		sg_app_socket_tick(gw->apps[i]);
 	}

@@ -20,6 +20,7 @@ struct sg_pending {
 	int fd;
 	enum sg_proto proto;
 	uint64_t deadline_ms; /* past the app's timeout and the kill that follows it */
+	uint64_t queue_deadline_ms; /* queue_timeout: waited too long for the cell */
 };
 
 struct sg_cell {
@@ -44,6 +45,7 @@ struct sg_cell {
 	uint64_t drain_deadline_ms;
 	struct sg_cgroup *cgroup; /* the cell's limits (sandbox/cgroup.h), or NULL */
 	bool import_failed;       /* the zygote said SG_CTL_IMPORT_FAILED */
+	uint64_t seen_served;     /* idle_timeout: the scoreboard's served total last tick */
 };
 
 /* dispatch.c */
@@ -51,5 +53,8 @@ void sg_pending_finish(struct sg_cell *c, uint64_t id, int reply_status);
 void sg_pending_fail_all(struct sg_cell *c, int status);
 void sg_dispatch_readable(struct sg_watch *w, uint32_t events);
 void sg_pending_expire(struct sg_cell *c, uint64_t now);
+
+/* on_demand.c: idle_timeout's activity check, once per tick. */
+void sg_app_idle_tick(struct sg_app *app, uint64_t now);
 
 #endif

@@ -79,6 +79,9 @@ struct sg_dispatch {
 	uint64_t request_id;
 	uint32_t env_len;
 	uint32_t body_len;
+	/* queue_timeout: CLOCK_MONOTONIC ms (one clock for the host and every
+	 * cell) after which a worker answers 503 instead of serving it. */
+	uint64_t queue_deadline_ms;
 };
 
 /* Largest dispatch message: header + head + already-read body bytes. */

@@ -24,7 +24,7 @@ enum {
 	OPT_HTTP = 256, OPT_SCGI, OPT_PROCESSES, OPT_CHDIR, OPT_PYTHONPATH, OPT_VENV, OPT_USER,
 	OPT_MAX_REQUESTS, OPT_TIMEOUT, OPT_LOG_LEVEL, OPT_SOCKET_MODE, OPT_ALLOW_UID, OPT_PREFIX,
 	OPT_MAX_BODY, OPT_ACCESS_LOG, OPT_LOG, OPT_SOCKET_GROUP, OPT_MEMORY, OPT_PIDS, OPT_CPU,
-	OPT_MAX_START_FAILURES,
+	OPT_MAX_START_FAILURES, OPT_IDLE_TIMEOUT, OPT_QUEUE_TIMEOUT,
 	OPT_END,
 };
 
@@ -38,6 +38,8 @@ static const struct option long_options[] = {
 	{ "user", required_argument, NULL, OPT_USER },
 	{ "max-requests", required_argument, NULL, OPT_MAX_REQUESTS },
 	{ "max-start-failures", required_argument, NULL, OPT_MAX_START_FAILURES },
+	{ "idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT },
+	{ "queue-timeout", required_argument, NULL, OPT_QUEUE_TIMEOUT },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
 	{ "socket-mode", required_argument, NULL, OPT_SOCKET_MODE },
@@ -89,6 +91,10 @@ void sg_cli_serve_usage(FILE *out)
 	      "  --max-body BYTES       largest request body; 413 above (default 1073741824)\n"
 	      "  --max-start-failures N failed starts in a row before the app is marked\n"
 	      "                         failed until a reload, 0-1000 (default 5; 0: never)\n"
+	      "  --idle-timeout SECONDS on demand: no cell until a request, stopped after\n"
+	      "                         SECONDS without one (default 0: always running)\n"
+	      "  --queue-timeout SECONDS how long a request waits for the cell to start or a\n"
+	      "                         free worker, 1-3600 (default 30)\n"
 	      "\n"
 	      "The cell's limits (cgroup; max = none):\n"
 	      "  --memory SIZE          memory of the whole cell: bytes, or 512M, 2G...\n"
@@ -283,6 +289,10 @@ static int apply_number_option(struct serve_args *a, int opt, const char *val,
 					err);
 	case OPT_TIMEOUT:
 		return parse_int_option(opt, val, 1, SG_MAX_TIMEOUT, &app->timeout, err);
+	case OPT_IDLE_TIMEOUT:
+		return parse_int_option(opt, val, 0, SG_MAX_IDLE_TIMEOUT, &app->idle_timeout, err);
+	case OPT_QUEUE_TIMEOUT:
+		return parse_int_option(opt, val, 1, SG_MAX_QUEUE_TIMEOUT, &app->queue_timeout, err);
 	case OPT_MAX_BODY:
 		return parse_number(opt, val, 0, LLONG_MAX, &app->max_body, err);
 	}

@@ -241,6 +241,7 @@ void sg_config_defaults_app(struct sg_app_conf *app)
 	app->timeout = 60;
 	app->queue = 100;
 	app->max_start_failures = SG_DEFAULT_START_FAILURES;
+	app->queue_timeout = SG_DEFAULT_QUEUE_TIMEOUT;
 	app->max_body = SG_DEFAULT_MAX_BODY;
 	app->socket_mode = 0660;
 	app->socket_gid = (gid_t)-1;

@@ -24,6 +24,9 @@
 #define SG_MAX_TIMEOUT 86400
 #define SG_MAX_QUEUE 10000
 #define SG_MAX_START_FAILURES 1000
+#define SG_MAX_IDLE_TIMEOUT 2592000 /* 30 days */
+#define SG_MAX_QUEUE_TIMEOUT 3600
+#define SG_DEFAULT_QUEUE_TIMEOUT 30
 #define SG_DEFAULT_START_FAILURES 5
 #define SG_MAX_GRACEFUL 3600
 #define SG_DEFAULT_MAX_BODY (1LL << 30)
@@ -89,6 +92,11 @@ struct sg_app_conf {
 	int queue;               /* routed requests waiting beyond busy workers, default 100 */
 	int max_start_failures;  /* failed starts in a row before the app is marked
 				  * failed (no retry until a reload); 0 = retry forever */
+	int idle_timeout;        /* seconds without a request before the cell stops;
+				  * > 0 also means on demand (no cell until the first
+				  * request); 0 = never (the default: a cell from the start) */
+	int queue_timeout;       /* seconds a routed request may wait for the cell to
+				  * start or for a free worker, default 30 */
 	long long max_body;      /* bytes, 413 above; default 1 GiB */
 	bool has_socket;         /* direct path: the app's own SCGI socket */
 	struct sg_addr socket;

@@ -71,7 +71,7 @@ static void parse_user(struct parse_ctx *c, const config_setting_t *s, struct sg
 /* Settings of one app entry; matched by name, then read in order. */
 struct app_settings {
 	const config_setting_t *name, *module, *chdir, *pythonpath, *venv, *user, *processes,
-		*max_requests, *timeout, *queue, *max_start_failures, *max_body, *socket, *socket_mode, *socket_group,
+		*max_requests, *timeout, *queue, *max_start_failures, *idle_timeout, *queue_timeout, *max_body, *socket, *socket_mode, *socket_group,
 		*route, *log, *access_log, *memory, *pids, *cpu;
 	struct cfg_sandbox_keys sandbox;
 };
@@ -85,6 +85,7 @@ static void match_app_keys(struct parse_ctx *c, const config_setting_t *g,
 		{ "processes", &k->processes }, { "max_requests", &k->max_requests },
 		{ "timeout", &k->timeout }, { "queue", &k->queue }, { "max_body", &k->max_body },
 		{ "max_start_failures", &k->max_start_failures },
+		{ "idle_timeout", &k->idle_timeout }, { "queue_timeout", &k->queue_timeout },
 		{ "socket", &k->socket }, { "socket_mode", &k->socket_mode },
 		{ "socket_group", &k->socket_group },
 		{ "route", &k->route }, { "log", &k->log }, { "access_log", &k->access_log },
@@ -124,6 +125,10 @@ static void parse_app_limits(struct parse_ctx *c, const struct app_settings *k,
 	cfg_get_int_into(c, k->queue, "queue", 0, SG_MAX_QUEUE, &app->queue);
 	cfg_get_int_into(c, k->max_start_failures, "max_start_failures", 0, SG_MAX_START_FAILURES,
 			 &app->max_start_failures);
+	cfg_get_int_into(c, k->idle_timeout, "idle_timeout", 0, SG_MAX_IDLE_TIMEOUT,
+			 &app->idle_timeout);
+	cfg_get_int_into(c, k->queue_timeout, "queue_timeout", 1, SG_MAX_QUEUE_TIMEOUT,
+			 &app->queue_timeout);
 	if (k->max_body != NULL)
 		cfg_get_int(c, k->max_body, "max_body", 0, LLONG_MAX, &app->max_body);
 }

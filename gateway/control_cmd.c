@@ -147,6 +147,12 @@ static void reload(struct sg_app *app, bool as_text, struct sg_json *out)
 		answer_error(out, as_text, msg);
 		return;
 	}
+	if (app->idle) {
+		snprintf(msg, sizeof msg, "app %s: idle (on demand): its next request starts a "
+			 "new cell", app->conf.name);
+		answer_message(out, as_text, msg);
+		return;
+	}
 	const struct sg_cell *c = app->next != NULL ? app->next : app->cell;
 	snprintf(msg, sizeof msg, "app %s: new cell starting (zygote pid %d)%s", app->conf.name,
 		 c != NULL ? (int)c->pid : 0,

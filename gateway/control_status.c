@@ -44,6 +44,8 @@ static const char *app_state(const struct sg_app *app, const struct sg_cell *c)
 		return "stopped";
 	if (sg_app_failed(app))
 		return "failed"; /* no retry until a reload */
+	if (app->idle)
+		return "idle"; /* on demand: no cell until a request */
 	return "backoff";
 }
 

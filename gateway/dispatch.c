@@ -70,8 +70,41 @@ void sg_pending_fail_all(struct sg_cell *c, int status)
 	c->n_pending = 0;
 }
 
+/* A cell still starting, with no worker forked yet: nobody can have taken
+ * a request, so the gateway answers those past queue_timeout itself. Once
+ * workers exist, they answer 503 to what they find past it (worker.c). The
+ * shutdown makes a worker's late write to the socket fail. */
+static bool starting_without_workers(const struct sg_cell *c)
+{
+	if (c->state != SG_CELL_STARTING)
+		return false;
+	for (uint32_t s = 0; s < c->nslots; s++)
+		if (atomic_load(&c->sb->slot[s].pid) != 0)
+			return false;
+	return true;
+}
+
+static void expire_queued(struct sg_cell *c, uint64_t now)
+{
+	if (!starting_without_workers(c))
+		return;
+	for (int i = 0; i < c->n_pending;) {
+		if (now < c->pending[i].queue_deadline_ms) {
+			i++;
+			continue;
+		}
+		sg_warn("app %s: 503 for a request: its cell did not start within queue_timeout "
+			"(%d s)", c->app->conf.name, c->app->conf.queue_timeout);
+		sg_reply_send(c->pending[i].fd, c->pending[i].proto, 503);
+		shutdown(c->pending[i].fd, SHUT_RDWR);
+		close(c->pending[i].fd);
+		pending_remove(c, i);
+	}
+}
+
 void sg_pending_expire(struct sg_cell *c, uint64_t now)
 {
+	expire_queued(c, now);
 	for (int i = 0; i < c->n_pending;) {
 		if (now < c->pending[i].deadline_ms) {
 			i++;
@@ -125,6 +158,7 @@ static int send_to_cell(struct sg_cell *c, int fd, const struct sg_dispatch *d, 
 void sg_dispatch(struct sg_app *app, int fd, enum sg_proto proto, const char *env,
 		 size_t env_len)
 {
+	sg_app_demand(app, sg_now_ms()); /* an idle on-demand app: start its cell */
 	struct sg_cell *c = app->cell;
 	const char *why = NULL;
 	if (c == NULL && sg_app_failed(app)) {
@@ -142,12 +176,16 @@ void sg_dispatch(struct sg_app *app, int fd, enum sg_proto proto, const char *en
 	else if (env_len > SG_DISPATCH_MAX - sizeof(struct sg_dispatch))
 		why = "the request head is too large";
 	if (why == NULL) {
+		uint64_t now = sg_now_ms();
 		struct sg_dispatch d = { .magic = SG_DISPATCH_MAGIC, .proto = (uint32_t)proto,
 					 .request_id = ++app->gw->next_request_id,
-					 .env_len = (uint32_t)env_len, .body_len = 0 };
+					 .env_len = (uint32_t)env_len, .body_len = 0,
+					 .queue_deadline_ms = now + (uint64_t)app->conf.queue_timeout * 1000 };
 		if (send_to_cell(c, fd, &d, env) == 0) {
-			uint64_t deadline = sg_now_ms() + (uint64_t)app->conf.timeout * 1000 + PENDING_GRACE_MS;
-			c->pending[c->n_pending++] = (struct sg_pending){ d.request_id, fd, proto, deadline };
+			uint64_t deadline = d.queue_deadline_ms + (uint64_t)app->conf.timeout * 1000 +
+					    PENDING_GRACE_MS;
+			c->pending[c->n_pending++] = (struct sg_pending){ d.request_id, fd, proto, deadline,
+									  d.queue_deadline_ms };
 			return;
 		}
 		why = errno == EAGAIN ? "its dispatch socket is full" : strerror(errno);

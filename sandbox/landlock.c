@@ -21,7 +21,11 @@
 int sg_landlock_abi(void)
 {
 	long abi = syscall(SYS_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
-	return abi > 0 ? (int)abi : 0; /* ENOSYS: not built in; EOPNOTSUPP: off at boot */
+	if (abi > 0)
+		return (int)abi;
+	/* ENOSYS: not built in; EOPNOTSUPP: off at boot. Any other failure
+	 * is not an answer, and must not pass for "no Landlock". */
+	return errno == ENOSYS || errno == EOPNOTSUPP ? 0 : -1;
 }
 
 uint64_t sg_ll_fs_rights(int abi)
@@ -94,6 +98,8 @@ static const char *apply_ruleset(int ruleset, const struct sg_landlock *ll, uint
 const char *sg_landlock_apply(const struct sg_landlock *ll)
 {
 	int abi = sg_landlock_abi();
+	if (abi < 0)
+		return "landlock: asking the kernel for its ABI";
 	/* No Landlock: the mount view and seccomp still hold, so the cell goes
 	 * on without it; port rules have no other layer, so they fail closed. */
 	if (abi == 0 && !has_port_rules(ll))

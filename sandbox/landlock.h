@@ -17,7 +17,8 @@ struct sg_landlock {
 	const uint16_t *connect_ports;
 };
 
-/* The Landlock ABI version the kernel offers, 0 when it has none. */
+/* The Landlock ABI version the kernel offers, 0 when it has none, -1 with
+ * errno when the kernel could not be asked. */
 int sg_landlock_abi(void);
 
 /* Cell side, after no_new_privs and before the exec. NULL on success

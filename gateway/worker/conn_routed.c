@@ -79,6 +79,7 @@ enum sg_recv_result sg_routed_recv(int sock, char *buf, size_t cap, struct sg_re
 	req->fd = fds[0];
 	req->proto = (int)d.proto;
 	req->request_id = d.request_id;
+	req->queue_deadline_ms = d.queue_deadline_ms;
 	req->env = buf + sizeof d;
 	req->env_len = d.env_len;
 	req->body = req->env + d.env_len;

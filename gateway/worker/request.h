@@ -16,6 +16,7 @@ struct sg_request {
 	int fd;                 /* the client socket, blocking */
 	int proto;              /* enum sg_proto */
 	uint64_t request_id;    /* routed; 0 on the direct path */
+	uint64_t queue_deadline_ms; /* routed: not served from then on (503) */
 	const char *env;        /* the env block */
 	size_t env_len;
 	const char *body;       /* body bytes that came with the head */

@@ -9,7 +9,9 @@
 #include <unistd.h>
 
 #include "gateway/log.h"
+#include "gateway/worker/canned.h"
 #include "gateway/worker/conn.h"
+#include "gateway/worker/io.h"
 #include "gateway/worker/log_stream.h"
 #include "gateway/worker/request.h"
 #include "gateway/worker/scoreboard.h"
@@ -66,6 +68,21 @@ static bool serve_direct(const struct sg_server *srv)
 	return true;
 }
 
+/* A routed request that waited past the app's queue_timeout (for the cell
+ * to start, or for a free worker) gets 503 rather than a late answer. */
+static bool too_late(const struct sg_request *req)
+{
+	uint64_t now = sg_now_ms();
+	if (req->queue_deadline_ms == 0 || now < req->queue_deadline_ms)
+		return false;
+	sg_warn("request %llu waited %llu ms past its queue_timeout; 503",
+		(unsigned long long)req->request_id,
+		(unsigned long long)(now - req->queue_deadline_ms));
+	sg_canned_write(req->fd, sg_canned_get(req->proto, 503), false);
+	close(req->fd);
+	return true;
+}
+
 static bool serve_routed(const struct sg_server *srv)
 {
 	struct sg_request req = { .fd = -1 };
@@ -79,7 +96,7 @@ static bool serve_routed(const struct sg_server *srv)
 		break;
 	}
 	sg_slot_busy(srv->slot, req.request_id);
-	int status = sg_request_serve(srv, &req);
+	int status = too_late(&req) ? 503 : sg_request_serve(srv, &req);
 	send_done(req.request_id, status); /* before IDLE: the gateway counts on it */
 	sg_slot_idle(srv->slot);
 	return true;

@@ -558,9 +558,9 @@ def test_routed_http_head(app):
 def test_routed_bad_messages_dropped(app):
     block = b"REQUEST_METHOD\0GET\0REQUEST_URI\0/\0"
     cases = [
-        DISPATCH.pack(0xdeadbeef, PROTO_SCGI, 1, len(block), 0),       # magic
-        DISPATCH.pack(DISPATCH_MAGIC, 9, 1, len(block), 0),             # protocol
-        DISPATCH.pack(DISPATCH_MAGIC, PROTO_SCGI, 1, len(block) + 1, 0),  # lengths
+        DISPATCH.pack(0xdeadbeef, PROTO_SCGI, 1, len(block), 0, 0),       # magic
+        DISPATCH.pack(DISPATCH_MAGIC, 9, 1, len(block), 0, 0),             # protocol
+        DISPATCH.pack(DISPATCH_MAGIC, PROTO_SCGI, 1, len(block) + 1, 0, 0),  # lengths
     ]
     for head in cases:
         with app.open_dispatch([("REQUEST_METHOD", "GET"), ("REQUEST_URI", "/")],

@@ -29,8 +29,9 @@ IO_TIMEOUT = 30.0
 
 # struct sg_ctl_msg: type, slot, pid, status, request_id, response_started, reserved
 CTL = struct.Struct("<IiiiQII")
-# struct sg_dispatch: magic, proto, request_id, env_len, body_len
-DISPATCH = struct.Struct("<IIQII")
+# struct sg_dispatch: magic, proto, request_id, env_len, body_len,
+# queue_deadline_ms (0: none)
+DISPATCH = struct.Struct("<IIQIIQ")
 # struct sg_done: request_id, status, reserved
 DONE = struct.Struct("<QII")
 # struct sg_scoreboard head: magic, nslots; then struct sg_slot[nslots]:
@@ -38,7 +39,7 @@ DONE = struct.Struct("<QII")
 # requests, served, request[96]
 BOARD = struct.Struct("<II")
 SLOT = struct.Struct("<IIi4xQQQQ96s")
-assert CTL.size == 32 and DISPATCH.size == 24 and DONE.size == 16 and SLOT.size == 144
+assert CTL.size == 32 and DISPATCH.size == 32 and DONE.size == 16 and SLOT.size == 144
 
 CTL_READY, CTL_IMPORT_FAILED, CTL_WORKER_EXIT = 1, 2, 3
 CTL_TIMEOUT, CTL_DRAIN = 10, 11
@@ -317,7 +318,7 @@ class Worker:
         client, server_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         client.settimeout(IO_TIMEOUT)
         head = header if header is not None else DISPATCH.pack(
-            DISPATCH_MAGIC, proto, request_id, len(block), len(prefix))
+            DISPATCH_MAGIC, proto, request_id, len(block), len(prefix), 0)
         pass_fds = [server_end.fileno()] if fds is None else fds
         self.disp.sendmsg([head + block + prefix],
                           [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", pass_fds))])
