@@ -104,8 +104,12 @@ static struct sg_app *app_open(struct sg_gateway *gw, const struct sg_app_conf *
 	app->conf = *conf;
 	app->gw = gw;
 	app->sock_fd = app->log_fd = app->access_fd = -1;
-	if (old != NULL)
+	/* On demand: no cell before a request (a reload keeps the idle clock). */
+	app->idle = conf->idle_timeout > 0 && (old == NULL || old->idle);
+	if (old != NULL) {
 		app->history = old->history;
+		app->last_active_ms = old->last_active_ms;
+	}
 	if ((app->log_fd = open_log(conf->log, conf, err)) == -2 ||
 	    (app->access_fd = open_log(conf->access_log, conf, err)) == -2)
 		goto fail;
@@ -277,6 +281,13 @@ int sg_app_restart(struct sg_app *app, struct sg_error *err)
 	app->stopped = false;
 	app->failures = 0;
 	app->retry_at_ms = 0;
+	/* An on-demand app without a cell stays so: the next request starts
+	 * one, with what the reload brought. */
+	app->idle = app->conf.idle_timeout > 0 && app->cell == NULL && app->next == NULL;
+	if (app->idle) {
+		sg_info("app %s: on demand: its next request starts a new cell", app->conf.name);
+		return 0;
+	}
 	return sg_cell_start(app, err);
 }
 

@@ -42,6 +42,8 @@ struct sg_app {
 	struct sg_watch sock_watch; /* the gateway answers 503 on sock_fd while */
 	bool sock_watched;          /* the app has no cell (failed import, backoff) */
 	bool stopped;               /* `sandgate stop APP`: no cell until `reload APP` */
+	bool idle;                  /* on demand (idle_timeout): no cell until a request */
+	uint64_t last_active_ms;    /* idle_timeout: when its cell last did something */
 	struct sg_app_history history;
 };
 
@@ -130,8 +132,13 @@ void sg_app_watch(struct sg_app *app);
 void sg_app_unwatch(struct sg_app *app);
 void sg_app_watch_tick(struct sg_app *app, uint64_t now);
 
+/* on_demand.c: a request for an idle on-demand app starts its cell. */
+void sg_app_demand(struct sg_app *app, uint64_t now);
+bool sg_app_waits_for_demand(const struct sg_app *app);
+
 /* app_socket.c: while an app has no cell, nothing accepts on its own
- * socket, so the gateway does, and answers 503 (design §2). */
+ * socket, so the gateway does, and answers 503 (design §2); an idle
+ * on-demand app's cell is started instead. */
 void sg_app_socket_tick(struct sg_app *app);
 void sg_app_socket_unwatch(struct sg_app *app);
 
