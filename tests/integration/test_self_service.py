@@ -13,10 +13,12 @@ listener behind nginx at /~USER/APP/ (examples/nginx-userdir.conf).
 - A SIGHUP after the fix picks sg-alice's app up without a restart.
 - examples/sandgate-system.conf passes `sandgate check`.
 """
+import grp
 import os
 import pwd
 import shutil
 import signal
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -332,3 +334,40 @@ def test_user_app_through_apache(sandgate, apache, workdir, homes):
     got = wait_until(lambda: answers(httpd, "sg-alice"))
     assert got == "uid=%d script=/~sg-alice/hello\n" % uid_of("sg-alice"), \
         httpd.error_log()[-2000:]
+
+
+GROUP = "sg-selftest"
+
+
+@pytest.fixture
+def alice_in_group(test_users):
+    """The group sg-selftest with sg-alice as its one member (created
+    when missing, left for later runs, as the test users are)."""
+    try:
+        grp.getgrnam(GROUP)
+    except KeyError:
+        subprocess.run(["groupadd", "--system", GROUP], check=True, capture_output=True,
+                       timeout=60)
+    subprocess.run(["gpasswd", "-M", "sg-alice", GROUP], check=True, capture_output=True,
+                   timeout=60)
+    return GROUP
+
+
+def test_allow_group(sandgate, nginx, workdir, homes, alice_in_group):
+    """users.allow_group: its members have apps, others do not."""
+    write_user_file(homes, "sg-alice", GOOD)
+    write_user_file(homes, "sg-bob", GOOD)
+    sock = workdir / "users.sock"
+    conf = workdir / "sandgate.conf"
+    conf.write_text((SYSTEM_CONF % {"sock": sock, "web": WEB_USER, "over": "refuse"})
+                    .replace('allow = [ "sg-alice", "sg-bob" ];',
+                             'allow_group = "%s";' % alice_in_group))
+    conf.chmod(0o644)
+    sg = sandgate("-c", conf, scgi=["unix:%s" % sock])
+    ng = nginx(nginx_userdir(sock))
+    assert wait_answer(ng, "sg-alice")
+    assert ng.get("/~sg-bob/hello/").status == 404
+    assert "sg-bob~hello" not in sg.stderr_text()
+    out = run_sandgate("check", "-c", conf, "--user", "sg-bob")
+    assert out.returncode == 1
+    assert 'user "sg-bob" is not in users.allow or users.allow_group' in out.stderr
