@@ -17,7 +17,6 @@ static void print(const struct sg_diags *d)
 		fprintf(stderr, "%s\n", d->msg[i]);
 }
 
-
 int sg_cmd_check_user(const char *system_file, const char *user)
 {
 	struct sg_config cfg;
