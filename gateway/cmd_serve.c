@@ -213,7 +213,10 @@ static void raise_nofile(void)
 static void log_landlock(void)
 {
 	int abi = sg_landlock_abi();
-	if (abi == 0)
+	if (abi < 0)
+		sg_warn("Landlock: cannot ask the kernel for its ABI (%s): cells will not start",
+			strerror(errno));
+	else if (abi == 0)
 		sg_warn("Landlock: not in this kernel (or off at boot): cells start without it; "
 			"an app with bind_ports or connect_ports does not start");
 	else
