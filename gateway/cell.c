@@ -68,7 +68,7 @@ static struct sg_scoreboard *scoreboard_create(uint32_t nslots, int *fd_out, siz
 struct worker_args {
 	char *argv[MAX_ARGS];
 	int argc;
-	char nums[4][24];
+	char nums[5][24];
 };
 
 static void push(struct worker_args *a, const char *s)
@@ -96,6 +96,10 @@ static void build_worker_args(const struct sg_app *app, const char *level, bool 
 		push(a, "--prefix"), push(a, c->prefix);
 	snprintf(a->nums[0], sizeof a->nums[0], "%d", c->processes);
 	push(a, "--processes"), push(a, a->nums[0]);
+	if (c->min_workers > 0) {
+		snprintf(a->nums[4], sizeof a->nums[4], "%d", c->min_workers);
+		push(a, "--min-workers"), push(a, a->nums[4]);
+	}
 	snprintf(a->nums[1], sizeof a->nums[1], "%d", c->max_requests);
 	push(a, "--max-requests"), push(a, a->nums[1]);
 	snprintf(a->nums[2], sizeof a->nums[2], "%d", c->timeout);

@@ -86,7 +86,10 @@ struct sg_app_conf {
 	char user[SG_NAME_MAX];  /* resolved into uid/gid by sg_config_resolve; "" = default */
 	uid_t uid;               /* (uid_t)-1 until sg_config_resolve */
 	gid_t gid;
-	int processes;           /* 1..SG_MAX_WORKERS/2, default 2 */
+	int processes;           /* 1..SG_MAX_WORKERS/2, default 2; with min_workers
+				  * and max_workers, max_workers */
+	int min_workers;         /* 0 = processes, fixed; else 1..processes, the
+				  * workers kept when idle (more while requests wait) */
 	int max_requests;        /* 0 = never recycle */
 	int timeout;             /* seconds per request, default 60 */
 	int queue;               /* routed requests waiting beyond busy workers, default 100 */

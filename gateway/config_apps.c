@@ -71,7 +71,7 @@ static void parse_user(struct parse_ctx *c, const config_setting_t *s, struct sg
 /* Settings of one app entry; matched by name, then read in order. */
 struct app_settings {
 	const config_setting_t *name, *module, *chdir, *pythonpath, *venv, *user, *processes,
-		*max_requests, *timeout, *queue, *max_start_failures, *idle_timeout, *queue_timeout, *max_body, *socket, *socket_mode, *socket_group,
+		*max_requests, *timeout, *queue, *max_start_failures, *idle_timeout, *queue_timeout, *min_workers, *max_workers, *max_body, *socket, *socket_mode, *socket_group,
 		*route, *log, *access_log, *memory, *pids, *cpu;
 	struct cfg_sandbox_keys sandbox;
 };
@@ -86,6 +86,7 @@ static void match_app_keys(struct parse_ctx *c, const config_setting_t *g,
 		{ "timeout", &k->timeout }, { "queue", &k->queue }, { "max_body", &k->max_body },
 		{ "max_start_failures", &k->max_start_failures },
 		{ "idle_timeout", &k->idle_timeout }, { "queue_timeout", &k->queue_timeout },
+		{ "min_workers", &k->min_workers }, { "max_workers", &k->max_workers },
 		{ "socket", &k->socket }, { "socket_mode", &k->socket_mode },
 		{ "socket_group", &k->socket_group },
 		{ "route", &k->route }, { "log", &k->log }, { "access_log", &k->access_log },
@@ -116,10 +117,39 @@ static void parse_app_name(struct parse_ctx *c, const config_setting_t *g, int i
 	snprintf(c->label, sizeof c->label, "app \"%s\"", app->name);
 }
 
+/* processes = N is a fixed count; min_workers and max_workers a range
+ * (min_workers 1 and max_workers = min_workers when not given). The range
+ * is kept as processes = max_workers, the scoreboard's slots. */
+static void parse_workers(struct parse_ctx *c, const struct app_settings *k,
+			  struct sg_app_conf *app)
+{
+	int min = 1, max = 0;
+	if (k->min_workers == NULL && k->max_workers == NULL)
+		return;
+	if (k->processes != NULL) {
+		cfg_problem(c, k->processes, "processes and min_workers/max_workers: give either a "
+					     "fixed count (processes) or a range (min_workers, "
+					     "max_workers)");
+		return;
+	}
+	cfg_get_int_into(c, k->min_workers, "min_workers", 1, SG_MAX_PROCESSES, &min);
+	cfg_get_int_into(c, k->max_workers, "max_workers", 1, SG_MAX_PROCESSES, &max);
+	if (max == 0)
+		max = min;
+	if (min > max) {
+		cfg_problem(c, k->min_workers, "min_workers (%d) is more than max_workers (%d)", min,
+			    max);
+		return;
+	}
+	app->processes = max;
+	app->min_workers = min < max ? min : 0;
+}
+
 static void parse_app_limits(struct parse_ctx *c, const struct app_settings *k,
 			     struct sg_app_conf *app)
 {
 	cfg_get_int_into(c, k->processes, "processes", 1, SG_MAX_PROCESSES, &app->processes);
+	parse_workers(c, k, app);
 	cfg_get_int_into(c, k->max_requests, "max_requests", 0, INT_MAX, &app->max_requests);
 	cfg_get_int_into(c, k->timeout, "timeout", 1, SG_MAX_TIMEOUT, &app->timeout);
 	cfg_get_int_into(c, k->queue, "queue", 0, SG_MAX_QUEUE, &app->queue);

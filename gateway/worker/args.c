@@ -15,7 +15,7 @@ enum {
 	OPT_PYTHONPATH,
 	OPT_VENV,
 	OPT_PREFIX,
-	OPT_PROCESSES,
+	OPT_PROCESSES, OPT_MIN_WORKERS,
 	OPT_MAX_REQUESTS,
 	OPT_TIMEOUT,
 	OPT_MAX_BODY,
@@ -35,6 +35,7 @@ static const struct option long_options[] = {
 	{ "venv", required_argument, NULL, OPT_VENV },
 	{ "prefix", required_argument, NULL, OPT_PREFIX },
 	{ "processes", required_argument, NULL, OPT_PROCESSES },
+	{ "min-workers", required_argument, NULL, OPT_MIN_WORKERS },
 	{ "max-requests", required_argument, NULL, OPT_MAX_REQUESTS },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "max-body", required_argument, NULL, OPT_MAX_BODY },
@@ -50,7 +51,8 @@ static const struct option long_options[] = {
 const char *sg_worker_usage(void)
 {
 	return "usage: sandgate-worker --name NAME --app SPEC [--chdir DIR] [--pythonpath DIR]...\n"
-	       "       [--venv DIR] [--prefix PREFIX] --processes N [--max-requests N]\n"
+	       "       [--venv DIR] [--prefix PREFIX] --processes N [--min-workers N]\n"
+	       "       [--max-requests N]\n"
 	       "       [--timeout SECONDS] [--max-body BYTES] [--listen-fd] [--access-log]\n"
 	       "       [--seccomp [--seccomp-log]] [--log-level debug|info|warn|error]\n"
 	       "\n"
@@ -144,6 +146,11 @@ static int take_option(int opt, const char *val, struct sg_worker_args *a, struc
 			return -1;
 		a->processes = (int)n;
 		return 0;
+	case OPT_MIN_WORKERS:
+		if (parse_uint(val, "min-workers", 1, SG_MAX_WORKERS, &n, err) < 0)
+			return -1;
+		a->min_workers = (int)n;
+		return 0;
 	case OPT_MAX_REQUESTS:
 		return parse_uint(val, "max-requests", 0, UINT32_MAX, &a->max_requests, err);
 	case OPT_TIMEOUT:
@@ -192,6 +199,9 @@ int sg_worker_args_parse(int argc, char **argv, struct sg_worker_args *a, struct
 		return sg_fail(err, "--app is required");
 	if (a->processes == 0)
 		return sg_fail(err, "--processes is required");
+	if (a->min_workers > a->processes)
+		return sg_fail(err, "--min-workers %d is more than --processes %d", a->min_workers,
+			       a->processes);
 	if (a->seccomp_log && !a->seccomp)
 		return sg_fail(err, "--seccomp-log needs --seccomp");
 	return 0;

@@ -22,7 +22,8 @@ struct sg_worker_args {
 	const char *prefix; /* mount prefix, "" or "/x/y" (F1) */
 	const char *pythonpath[SG_WORKER_MAX_PYTHONPATH];
 	int n_pythonpath;
-	int processes;
+	int processes;         /* workers at most: the scoreboard's slots */
+	int min_workers;       /* workers kept when idle; 0 = processes (fixed) */
 	uint64_t max_requests; /* 0 = never recycle */
 	int timeout;           /* seconds per request */
 	uint64_t max_body;     /* bytes; larger CONTENT_LENGTH -> 413 */

@@ -40,7 +40,8 @@ static int spawn(struct sg_pool *pool, int i)
 		return -1;
 	}
 	s->pid = pid;
-	s->born_ms = sg_now_ms();
+	s->born_ms = s->busy_ms = sg_now_ms();
+	s->retiring = false;
 	atomic_store(&pool->board->slot[i].pid, pid);
 	sg_debug("worker %d started in slot %d", (int)pid, i);
 	return 0;
@@ -51,7 +52,7 @@ int sg_pool_start(struct sg_pool *pool)
 	int started = 0;
 	for (int i = 0; i < pool->n; i++) {
 		sg_slot_clear(&pool->board->slot[i]);
-		if (spawn(pool, i) == 0)
+		if (i < pool->min && spawn(pool, i) == 0)
 			started++;
 	}
 	return started > 0 ? 0 : -1;
@@ -89,8 +90,9 @@ static void worker_exited(struct sg_pool *pool, int i, int status)
 	sg_slot_clear(board);
 	s->pid = 0;
 	s->kill_pid = 0;
-	if (!pool->draining)
+	if (!pool->draining && !s->retiring)
 		schedule_respawn(s, sg_now_ms());
+	s->retiring = false;
 }
 
 void sg_pool_reap(struct sg_pool *pool)
@@ -181,4 +183,59 @@ void sg_pool_tick(struct sg_pool *pool)
 		if (s->respawn && now >= s->respawn_at_ms && !pool->draining)
 			spawn(pool, i);
 	}
+}
+
+/* Dynamic workers. "Busy" comes from the scoreboard, which workers (app
+ * code) write: a lying app can only make its own cell fork up to n or
+ * retire down to min. */
+static bool scale_up(struct sg_pool *pool, bool work_waiting)
+{
+	int live = 0, busy = 0, free_slot = -1;
+	for (int i = 0; i < pool->n; i++) {
+		struct sg_pool_slot *s = &pool->slot[i];
+		if (s->pid > 0 && !s->retiring) {
+			live++;
+			busy += atomic_load(&pool->board->slot[i].state) == SG_SLOT_BUSY;
+		} else if (s->pid == 0 && !s->respawn && free_slot < 0) {
+			free_slot = i;
+		}
+	}
+	if (!work_waiting || busy < live || free_slot < 0)
+		return false;
+	sg_info("all %d workers busy and work waiting: one more (at most %d)", live, pool->n);
+	return spawn(pool, free_slot) == 0;
+}
+
+static bool retire_one(struct sg_pool *pool, uint64_t now)
+{
+	int planned = 0, idle = -1;
+	for (int i = 0; i < pool->n; i++) {
+		struct sg_pool_slot *s = &pool->slot[i];
+		planned += (s->pid > 0 && !s->retiring) || s->respawn;
+		if (s->pid > 0 && !s->retiring && now - s->busy_ms >= SG_POOL_RETIRE_MS)
+			idle = i;
+	}
+	if (planned <= pool->min || idle < 0)
+		return false;
+	struct sg_pool_slot *s = &pool->slot[idle];
+	sg_info("worker %d (slot %d) idle for %d s: retiring it (%d kept at least)", (int)s->pid,
+		idle, SG_POOL_RETIRE_MS / 1000, pool->min);
+	s->retiring = true;
+	kill(s->pid, SIGTERM);
+	return true;
+}
+
+void sg_pool_scale(struct sg_pool *pool, bool work_waiting)
+{
+	uint64_t now = sg_now_ms();
+	if (pool->min >= pool->n || pool->draining)
+		return;
+	for (int i = 0; i < pool->n; i++)
+		if (pool->slot[i].pid > 0 &&
+		    atomic_load(&pool->board->slot[i].state) == SG_SLOT_BUSY)
+			pool->slot[i].busy_ms = now;
+	if (now - pool->scaled_ms < SG_POOL_SCALE_MS)
+		return;
+	if (scale_up(pool, work_waiting) || retire_one(pool, now))
+		pool->scaled_ms = now;
 }

@@ -22,6 +22,8 @@ struct sg_pool_slot {
 	unsigned quick_deaths; /* in a row, each within a second of its birth */
 	pid_t kill_pid;        /* timed out: SIGKILL at kill_at_ms if still there */
 	uint64_t kill_at_ms;
+	uint64_t busy_ms;      /* when it was last seen busy (or born) */
+	bool retiring;         /* told to go (idle, above min): not respawned */
 };
 
 struct sg_pool {
@@ -30,7 +32,9 @@ struct sg_pool {
 	PyObject *app;
 	int close_in_child;    /* the zygote's signalfd */
 	bool draining;
-	int n;
+	int n;                 /* slots: workers at most */
+	int min;               /* workers kept when idle; n = a fixed count */
+	uint64_t scaled_ms;    /* the last fork or retirement by sg_pool_scale */
 	struct sg_pool_slot slot[SG_MAX_WORKERS];
 };
 
@@ -56,5 +60,13 @@ int sg_pool_next_timeout(const struct sg_pool *pool);
 
 /* Runs the respawns and kills that are due. */
 void sg_pool_tick(struct sg_pool *pool);
+
+/* min < n: between min and n workers. work_waiting: a connection or a
+ * routed request is queued. Forks one more when every worker is busy and
+ * work waits, or retires one idle for a while above min; at most one
+ * change per SG_POOL_SCALE_MS. */
+#define SG_POOL_SCALE_MS 200
+#define SG_POOL_RETIRE_MS 5000
+void sg_pool_scale(struct sg_pool *pool, bool work_waiting);
 
 #endif

@@ -154,12 +154,17 @@ static void start(const struct sg_worker_args *args, const char *argv0, int *sig
 	kill_import_strays();
 	pool.args = args;
 	pool.n = args->processes;
+	pool.min = args->min_workers > 0 ? args->min_workers : args->processes;
 	pool.close_in_child = *sigfd;
 	if (sg_pool_start(&pool) < 0) {
 		sg_fail(&err, "no worker could be forked");
 		startup_failed(&err);
 	}
-	sg_info("app %s imported; %d workers", args->app, args->processes);
+	if (pool.min < pool.n)
+		sg_info("app %s imported; %d workers (up to %d while requests wait)", args->app,
+			pool.min, pool.n);
+	else
+		sg_info("app %s imported; %d workers", args->app, args->processes);
 }
 
 static void handle_ctl(void)
@@ -186,6 +191,26 @@ static void handle_ctl(void)
 		sg_pool_drain(&pool);
 	else
 		sg_warn("ignored control message type %u", m.type);
+}
+
+/* Is a connection (direct path) or a routed request waiting? */
+static bool work_waiting(const struct sg_worker_args *args)
+{
+	struct pollfd pfd[2] = {
+		{ .fd = SG_FD_DISPATCH, .events = POLLIN },
+		{ .fd = SG_FD_LISTEN, .events = POLLIN },
+	};
+	return poll(pfd, args->listen_fd ? 2 : 1, 0) > 0;
+}
+
+/* The poll timeout: the pool's next respawn or kill, and with dynamic
+ * workers a look at the queue every SG_POOL_SCALE_MS / 2. */
+static int loop_timeout(void)
+{
+	int t = sg_pool_next_timeout(&pool);
+	if (pool.min < pool.n && !pool.draining && (t < 0 || t > SG_POOL_SCALE_MS / 2))
+		t = SG_POOL_SCALE_MS / 2;
+	return t;
 }
 
 static void handle_signals(int sigfd)
@@ -221,7 +246,7 @@ _Noreturn void sg_zygote_run(const struct sg_worker_args *args, const char *argv
 			{ .fd = SG_FD_CTL, .events = POLLIN },
 			{ .fd = sigfd, .events = POLLIN },
 		};
-		if (poll(pfd, 2, sg_pool_next_timeout(&pool)) < 0 && errno != EINTR) {
+		if (poll(pfd, 2, loop_timeout()) < 0 && errno != EINTR) {
 			sg_error("poll: %s", strerror(errno));
 			sg_pool_kill_all(&pool);
 			leave(1);
@@ -231,5 +256,7 @@ _Noreturn void sg_zygote_run(const struct sg_worker_args *args, const char *argv
 		if (pfd[0].revents != 0)
 			handle_ctl();
 		sg_pool_tick(&pool);
+		if (pool.min < pool.n)
+			sg_pool_scale(&pool, work_waiting(args));
 	}
 }

@@ -221,3 +221,46 @@ def test_user_mode(sandgate, workdir, apps, test_users):
     assert wait_no_cell(sg), sg.stderr_text()[-3000:]
     resp = scgi_request(direct, "/")
     assert resp is not None and resp.status == 200
+
+
+def worker_count(sg):
+    """Workers of the gateway's cell(s): its descendants but the zygote(s)
+    (its direct children)."""
+    table = proc_table()
+    return len([p for p in descendants(sg.proc.pid) if table.get(p, (0,))[0] != sg.proc.pid])
+
+
+@pytest.mark.parametrize("request_path", ["direct", "routed"])
+def test_workers_added_while_requests_wait_and_retired_when_idle(sandgate, workdir, apps,
+                                                                 request_path):
+    """min_workers 1, max_workers 3: three slow requests at once bring the
+    cell to three workers; idle again, it goes back to one."""
+    port = free_port()
+    direct = "unix:%s/app.sock" % workdir
+    conf = workdir / "sandgate.conf"
+    conf.write_text('listeners = ( { http = "127.0.0.1:%d"; } );\n'
+                    'apps = ( { name = "slow"; module = "%s"; socket = "%s";\n'
+                    '  min_workers = 1; max_workers = 3; } );\n'
+                    % (port, apps / "slow_app.py", direct))
+    sg = sandgate("-c", conf, http=["127.0.0.1:%d" % port], ready_path="/?seconds=0")
+    assert wait_until(lambda: worker_count(sg) == 1, 20), worker_count(sg)
+
+    def one():
+        if request_path == "direct":
+            return scgi_request(direct, "/", query="seconds=6")
+        return sg.get("/?seconds=6", timeout=60)
+    results = []
+    threads = [threading.Thread(target=lambda: results.append(one())) for _ in range(3)]
+    for t in threads:
+        t.start()
+    try:
+        assert wait_until(lambda: worker_count(sg) == 3, 20), (worker_count(sg),
+                                                               sg.stderr_text()[-3000:])
+    finally:
+        for t in threads:
+            t.join(60)
+    assert [r.status for r in results] == [200, 200, 200]
+    assert sg.stderr_text().count("busy and work waiting: one more") == 2
+    assert wait_until(lambda: worker_count(sg) == 1, 30), worker_count(sg)
+    assert "retiring it (1 kept at least)" in sg.stderr_text()
+    assert sg.get("/?seconds=0").status == 200
