@@ -96,7 +96,9 @@ static void build_worker_args(const struct sg_app *app, const char *level, bool 
 		push(a, "--prefix"), push(a, c->prefix);
 	snprintf(a->nums[0], sizeof a->nums[0], "%d", c->processes);
 	push(a, "--processes"), push(a, a->nums[0]);
-	if (c->min_workers > 0) {
+	/* A ceiling (user_limits) may have lowered processes below min_workers:
+	 * then the count is simply fixed. */
+	if (c->min_workers > 0 && c->min_workers < c->processes) {
 		snprintf(a->nums[4], sizeof a->nums[4], "%d", c->min_workers);
 		push(a, "--min-workers"), push(a, a->nums[4]);
 	}
