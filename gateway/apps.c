@@ -9,18 +9,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "app_logs.h"
 #include "listener.h"
 #include "log.h"
-
-static int open_log(const char *path, const struct sg_app_conf *c, struct sg_error *err)
-{
-	if (path[0] == '\0')
-		return -1;
-	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
-	if (fd < 0)
-		return sg_fail_errno(err, "app %s: open log %s", c->name, path), -2;
-	return fd;
-}
 
 /* The app stops taking direct-path connections (stop, or a reload that
  * moved its socket); its cells may still be finishing requests. */
@@ -39,38 +30,7 @@ void sg_app_release(struct sg_app *app)
 {
 	sg_app_unwatch(app);
 	sg_app_close_socket(app);
-	if (app->log_fd >= 0)
-		close(app->log_fd);
-	if (app->access_fd >= 0)
-		close(app->access_fd);
-	app->log_fd = app->access_fd = -1;
-	if (app->relay != NULL) {
-		sg_log_relay_close(app->relay);
-		sg_loop_defer_free(&app->gw->loop, app->relay);
-		app->relay = NULL;
-	}
-}
-
-/* No log file: a pipe into the gateway's log. On reload the new app takes
- * the old one's pipe, which its draining cells still write to. */
-static int open_relay(struct sg_app *app, struct sg_app *old, struct sg_error *err)
-{
-	if (old != NULL && old->relay != NULL) {
-		app->relay = old->relay;
-		app->log_fd = old->log_fd;
-		old->relay = NULL;
-		old->log_fd = -1;
-		return 0;
-	}
-	app->relay = calloc(1, sizeof *app->relay);
-	if (app->relay == NULL)
-		return sg_fail(err, "out of memory");
-	if (sg_log_relay_open(app->relay, &app->gw->loop, app->conf.name, &app->log_fd, err) < 0) {
-		free(app->relay);
-		app->relay = NULL;
-		return -1;
-	}
-	return 0;
+	sg_app_logs_release(app);
 }
 
 static bool same_socket(const struct sg_app_conf *a, const struct sg_app_conf *b)
@@ -78,7 +38,7 @@ static bool same_socket(const struct sg_app_conf *a, const struct sg_app_conf *b
 	return a->has_socket && b->has_socket && strcmp(a->socket.text, b->socket.text) == 0;
 }
 
-/* Undoing app_open's takeover: the socket and log pipe that app took from
+/* Undoing app_open's takeover: the socket and log pipes that app took from
  * old, the app it was to replace, go back to old. */
 static void give_back(struct sg_app *app, struct sg_app *old)
 {
@@ -86,12 +46,7 @@ static void give_back(struct sg_app *app, struct sg_app *old)
 		old->sock_fd = app->sock_fd;
 		app->sock_fd = -1;
 	}
-	if (old->log_fd < 0 && app->relay != NULL) {
-		old->relay = app->relay;
-		old->log_fd = app->log_fd;
-		app->relay = NULL;
-		app->log_fd = -1;
-	}
+	sg_app_logs_give_back(app, old);
 }
 
 /* old: the app of the same name before a reload, or NULL. */
@@ -110,8 +65,8 @@ static struct sg_app *app_open(struct sg_gateway *gw, const struct sg_app_conf *
 		app->history = old->history;
 		app->last_active_ms = old->last_active_ms;
 	}
-	if ((app->log_fd = open_log(conf->log, conf, err)) == -2 ||
-	    (app->access_fd = open_log(conf->access_log, conf, err)) == -2)
+	struct sg_app_log_files files = { -1, -1 };
+	if (sg_app_logs_open_files(app, &files, err) < 0)
 		goto fail;
 	if (old != NULL && same_socket(&old->conf, conf)) {
 		/* Same address across a reload: the socket (and its backlog) stays. */
@@ -125,16 +80,13 @@ static struct sg_app *app_open(struct sg_gateway *gw, const struct sg_app_conf *
 			goto fail;
 		}
 	}
-	/* Last: nothing after it can fail and strand the old app's pipe. */
-	if (app->log_fd == -1 && open_relay(app, old, err) < 0)
+	/* Last: nothing after it can fail and strand the old app's pipes. */
+	if (sg_app_logs_attach(app, old, &files, err) < 0)
 		goto fail;
 	sg_app_watch(app);
 	return app;
 fail:
-	if (app->log_fd < -1)
-		app->log_fd = -1;
-	if (app->access_fd < -1)
-		app->access_fd = -1;
+	sg_app_log_files_close(&files);
 	if (old != NULL)
 		give_back(app, old);
 	sg_app_release(app);

@@ -17,6 +17,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include "app_logs.h"
 #include "control.h"
 #include "listener.h"
 #include "log.h"
@@ -155,6 +156,8 @@ static void signal_readable(struct sg_watch *w, uint32_t events)
 	while (read(w->fd, &si, sizeof si) == (ssize_t)sizeof si) {
 		if (si.ssi_signo == SIGHUP && !gw->stopping)
 			reload(gw);
+		else if (si.ssi_signo == SIGUSR1)
+			sg_app_logs_reopen_all(gw); /* logrotate moved the apps' logs */
 		else if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT)
 			begin_stop(gw, si.ssi_signo == SIGTERM ? "SIGTERM" : "SIGINT");
 	}
@@ -186,6 +189,7 @@ static int setup_signals(struct sg_gateway *gw, struct sg_error *err)
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR1);
 	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
 		return sg_fail_errno(err, "sigprocmask");
 	signal(SIGPIPE, SIG_IGN);

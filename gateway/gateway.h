@@ -28,9 +28,10 @@ struct sg_app {
 	struct sg_app_conf conf;
 	struct sg_gateway *gw;
 	int sock_fd;          /* direct path: the app's own SCGI socket, or -1 */
-	int log_fd;           /* app log: its file, or the write end of relay */
-	struct sg_log_relay *relay; /* without a log file: into the gateway's log */
-	int access_fd;        /* access log, or -1 */
+	int log_fd;           /* app log: the write end of relay */
+	struct sg_log_relay *relay; /* into its file, or the gateway's log (app_logs.c) */
+	int access_fd;        /* access log: the write end of access_relay, or -1 */
+	struct sg_log_relay *access_relay;
 	struct sg_cell *cell; /* the cell serving requests (or starting the first time) */
 	struct sg_cell *next; /* a replacement starting on reload */
 	int failures;         /* consecutive failed starts, for the backoff */

@@ -30,6 +30,26 @@ static void relay_feed(struct sg_log_relay *r, const char *data, size_t n)
 	}
 }
 
+/* A write error (disk full) loses those bytes: the app must not block. */
+static void relay_write(struct sg_log_relay *r, const char *data, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = write(r->out_fd, data, n);
+		if (w <= 0)
+			return;
+		data += w;
+		n -= (size_t)w;
+	}
+}
+
+static void relay_pass(struct sg_log_relay *r, const char *data, size_t n)
+{
+	if (r->out_fd >= 0)
+		relay_write(r, data, n);
+	else
+		relay_feed(r, data, n);
+}
+
 static void relay_readable(struct sg_watch *w, uint32_t events)
 {
 	struct sg_log_relay *r = sg_container_of(w, struct sg_log_relay, watch);
@@ -39,7 +59,7 @@ static void relay_readable(struct sg_watch *w, uint32_t events)
 		ssize_t n = read(w->fd, buf, sizeof buf);
 		if (n <= 0)
 			return;
-		relay_feed(r, buf, (size_t)n);
+		relay_pass(r, buf, (size_t)n);
 		total += (size_t)n;
 	}
 }
@@ -53,6 +73,7 @@ int sg_log_relay_open(struct sg_log_relay *r, struct sg_loop *l, const char *nam
 	fcntl(p[0], F_SETFL, O_NONBLOCK);
 	r->loop = l;
 	r->len = 0;
+	r->out_fd = -1;
 	snprintf(r->name, sizeof r->name, "%s", name);
 	r->watch = (struct sg_watch){ .fd = p[0], .fn = relay_readable };
 	/* Level-triggered: what is left past RELAY_READ_MAX comes next time.
@@ -75,9 +96,18 @@ void sg_log_relay_close(struct sg_log_relay *r)
 	char buf[8192];
 	ssize_t n;
 	while ((n = read(r->watch.fd, buf, sizeof buf)) > 0)
-		relay_feed(r, buf, (size_t)n);
+		relay_pass(r, buf, (size_t)n);
 	relay_flush_line(r);
+	sg_log_relay_set_file(r, -1);
 	sg_loop_del(r->loop, &r->watch);
 	close(r->watch.fd);
 	r->watch.fd = -1;
+}
+
+void sg_log_relay_set_file(struct sg_log_relay *r, int fd)
+{
+	relay_flush_line(r);
+	if (r->out_fd >= 0 && r->out_fd != fd)
+		close(r->out_fd);
+	r->out_fd = fd;
 }

@@ -10,7 +10,7 @@ import socket
 
 import pytest
 
-from conftest import (connect, free_port, http_request,
+from conftest import (IS_ROOT, connect, free_port, http_request, uid_of,
                       nginx_scgi_location, parse_cgi_response, parse_http_response,
                       raw_exchange, recv_all, scgi_env, scgi_head, scgi_request, wait_until,
                       web_server_group_args)
@@ -343,6 +343,9 @@ def test_import_error_503_traceback_in_log(sandgate, workdir, apps):
 def test_import_error_traceback_goes_to_log_option(sandgate, workdir, apps):
     """With --log FILE the traceback goes to FILE."""
     log = workdir / "app.log"
+    if IS_ROOT:  # opened as the app's user, nobody, who cannot create it here
+        log.touch()
+        os.chown(log, uid_of("nobody"), -1)
     sg, targets = start_failing_app(sandgate, workdir, apps / "import_error_app.py",
                                     "--log", log)
     assert http_request("http://" + targets["http"], "/").status == 503

@@ -7,8 +7,10 @@ nor starves anyone else.
 
 No timing assertion: start attempts are counted in the gateway's log."""
 import json
+import pwd
 import signal
 import threading
+from pathlib import Path
 
 from conftest import free_port, http_request, needs_root, wait_until
 
@@ -56,6 +58,13 @@ class BobLoop(threading.Thread):
             self.done += 1
 
 
+def user_app_log(user, app):
+    if not user:
+        return ""
+    path = Path(pwd.getpwnam(user).pw_dir) / ".local/state/sandgate" / (app + ".log")
+    return path.read_text(errors="replace") if path.exists() else ""
+
+
 def run_crash_loop(sandgate, workdir, apps, broken_user, bob_uid):
     port = free_port()
     url = "http://127.0.0.1:%d" % port
@@ -68,7 +77,9 @@ def run_crash_loop(sandgate, workdir, apps, broken_user, bob_uid):
                                timeout=120), sg.stderr_text()[-4000:]
         log = sg.stderr_text()
         assert "last error: the app failed to import" in log
-        assert "import-failure-marker" in log            # the traceback, in the app log
+        # The traceback, in the app log: the gateway's, or the user's file
+        # when the user has a home (README "Logs").
+        assert "import-failure-marker" in log + user_app_log(broken_user, "broken")
         assert log.count("app broken: restarting its cell in") == MAX_FAILURES - 1
         # Failed: no more attempts. Wait out what the next backoff would
         # have been (4 s), with requests coming in all along.
