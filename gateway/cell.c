@@ -251,7 +251,7 @@ static int cell_spawn(struct sg_cell *c, int sb_fd, int ctl_child, int disp_chil
 	build_worker_args(app, level_name(c->gw->cfg.log_level), seccomp_fd >= 0,
 			  app->conf.seccomp_log, &args);
 	build_worker_env(envp, 4);
-	int log_fd = app->log_fd; /* a file, or the relay pipe: never our own stderr */
+	int log_fd = app->log_fd; /* the relay pipe (app_logs.c): never our own stderr */
 	struct sg_spawn sp = {
 		.uid = app->conf.uid, .gid = app->conf.gid, .hostname = app->conf.name,
 		.exe_fd = c->gw->worker_exe, .argv = args.argv, .envp = envp,
