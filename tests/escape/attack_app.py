@@ -12,14 +12,13 @@ space-separated key=value words.
 """
 import ctypes
 import errno as errno_names
-import json
 import os
 import resource
 import select
 import subprocess
-import sys
 import time
-from urllib.parse import parse_qs
+
+import attack_wsgi
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SETUID_BINARY = "/usr/bin/su"              # setuid root on Debian
@@ -298,18 +297,7 @@ def run(name):
         return result(False, e.errno, error=type(e).__name__, text=str(e).replace(" ", "_"))
 
 
-def application(environ, start_response):
-    name = parse_qs(environ.get("QUERY_STRING", "")).get("attack", [""])[0]
-    answer = run(name)
-    status = "200 OK" if answer is not None else "404 Not Found"
-    body = json.dumps(answer if answer is not None else {"attacks": sorted(ATTACKS)})
-    body = body.encode("ascii")
-    start_response(status, [("Content-Type", "application/json"),
-                            ("Content-Length", str(len(body)))])
-    return [body]
-
+application = attack_wsgi.wsgi(lambda name, args: run(name), ATTACKS)
 
 if __name__ == "__main__":
-    answer = run(sys.argv[1] if len(sys.argv) > 1 else "")
-    print(json.dumps(answer if answer is not None else {"attacks": sorted(ATTACKS)}))
-    sys.exit(0 if answer is not None else 2)
+    attack_wsgi.main(lambda name, args: run(name), ATTACKS)

@@ -26,6 +26,7 @@ from integration_conftest import (IS_ROOT, SANDGATE, free_port, gid_of,  # noqa:
 PYTHON = "/usr/bin/python3"
 HERE = Path(__file__).resolve().parent
 ATTACK_APP = HERE / "attack_app.py"
+ATTACK_WSGI = HERE / "attack_wsgi.py"
 DENY_SYSCALL = HERE / "deny_syscall.py"
 
 
@@ -61,15 +62,24 @@ def zygote_of(sg, user):
     return found[0]
 
 
-def user_app_dir(workdir, user, script):
-    """workdir/USER: a directory of the user's own (0755) with a copy of
-    script (0644, also the user's), as a hosted user keeps an app."""
-    directory = workdir / user
-    directory.mkdir(mode=0o755)
+def app_dir(workdir, name, script):
+    """workdir/NAME (0755) with a copy of the attack app script and of
+    attack_wsgi.py, which it imports (0644 each): readable by the app's
+    user. A directory that exists already gets fresh copies."""
+    directory = workdir / name
+    directory.mkdir(mode=0o755, exist_ok=True)
     directory.chmod(0o755)
-    shutil.copy(script, directory / script.name)
-    (directory / script.name).chmod(0o644)
-    for path in (directory, directory / script.name):
+    for source in (Path(script), ATTACK_WSGI):
+        shutil.copy(source, directory / source.name)
+        (directory / source.name).chmod(0o644)
+    return directory
+
+
+def user_app_dir(workdir, user, script):
+    """workdir/USER: app_dir's directory and files, owned by the user, as a
+    hosted user keeps an app."""
+    directory = app_dir(workdir, user, script)
+    for path in (directory, directory / Path(script).name, directory / ATTACK_WSGI.name):
         os.chown(path, uid_of(user), gid_of(user))
     return directory
 
@@ -123,12 +133,7 @@ class Cell:
 
 def copy_attack_app(workdir):
     """workdir/attack/attack_app.py, readable by the app's user."""
-    directory = workdir / "attack"
-    directory.mkdir(mode=0o755)
-    directory.chmod(0o755)
-    shutil.copy(ATTACK_APP, directory / "attack_app.py")
-    (directory / "attack_app.py").chmod(0o644)
-    return directory
+    return app_dir(workdir, "attack", ATTACK_APP)
 
 
 def make_file_caps_binary(directory):

@@ -8,12 +8,11 @@ attack_app.py: ok when the call succeeded, errno the error it got.
 """
 import ctypes
 import errno as errno_names
-import json
 import mmap
 import os
 import socket
-import sys
-from urllib.parse import parse_qs
+
+import attack_wsgi
 
 libc = ctypes.CDLL(None, use_errno=True)
 libc.syscall.restype = ctypes.c_long
@@ -152,19 +151,7 @@ def run(name, args):
     return None if fn is None else fn(**args)
 
 
-def application(environ, start_response):
-    query = {k: v[0] for k, v in parse_qs(environ.get("QUERY_STRING", "")).items()}
-    answer = run(query.pop("attack", ""), query)
-    status = "200 OK" if answer is not None else "404 Not Found"
-    body = json.dumps(answer if answer is not None else {"attacks": sorted(ATTACKS)})
-    body = body.encode("ascii")
-    start_response(status, [("Content-Type", "application/json"),
-                            ("Content-Length", str(len(body)))])
-    return [body]
-
+application = attack_wsgi.wsgi(run, ATTACKS)
 
 if __name__ == "__main__":
-    args = dict(word.split("=", 1) for word in sys.argv[2:])
-    answer = run(sys.argv[1] if len(sys.argv) > 1 else "", args)
-    print(json.dumps(answer if answer is not None else {"attacks": sorted(ATTACKS)}))
-    sys.exit(0 if answer is not None else 2)
+    attack_wsgi.main(run, ATTACKS)

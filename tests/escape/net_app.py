@@ -17,11 +17,10 @@ wall (user.max_user_namespaces = 0 in the cell) stops there.
 """
 import ctypes
 import errno as errno_names
-import json
 import os
 import socket
-import sys
-from urllib.parse import parse_qs
+
+import attack_wsgi
 
 CLONE_NEWUSER = 0x10000000
 libc = ctypes.CDLL(None, use_errno=True)
@@ -149,19 +148,7 @@ def run(name, arg):
     return fn(arg) if fn else None
 
 
-def application(environ, start_response):
-    query = parse_qs(environ.get("QUERY_STRING", ""))
-    answer = run(query.get("attack", [""])[0], query.get("arg", [""])[0])
-    status = "200 OK" if answer is not None else "404 Not Found"
-    body = json.dumps(answer if answer is not None else {"attacks": sorted(ATTACKS)})
-    body = body.encode("ascii")
-    start_response(status, [("Content-Type", "application/json"),
-                            ("Content-Length", str(len(body)))])
-    return [body]
-
+application = attack_wsgi.wsgi(lambda name, args: run(name, args.get("arg", "")), ATTACKS)
 
 if __name__ == "__main__":
-    args = dict(word.split("=", 1) for word in sys.argv[2:])
-    answer = run(sys.argv[1] if len(sys.argv) > 1 else "", args.get("arg", ""))
-    print(json.dumps(answer if answer is not None else {"attacks": sorted(ATTACKS)}))
-    sys.exit(0 if answer is not None else 2)
+    attack_wsgi.main(lambda name, args: run(name, args.get("arg", "")), ATTACKS)

@@ -25,8 +25,8 @@ import mmap
 import os
 import signal
 import socket
-import sys
-from urllib.parse import parse_qs
+
+import attack_wsgi
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 IPC_PROBE_FILE = os.path.join(HERE, "ipc_probe.json")
@@ -384,20 +384,7 @@ def run(name, args):
         return result(False, e.errno, error=type(e).__name__, text=str(e).replace(" ", "_"))
 
 
-def application(environ, start_response):
-    query = parse_qs(environ.get("QUERY_STRING", ""))
-    name = query.pop("attack", [""])[0]
-    answer = run(name, {k: v[0] for k, v in query.items()})
-    status = "200 OK" if answer is not None else "404 Not Found"
-    body = json.dumps(answer if answer is not None else {"attacks": sorted(ATTACKS)})
-    body = body.encode("ascii")
-    start_response(status, [("Content-Type", "application/json"),
-                            ("Content-Length", str(len(body)))])
-    return [body]
-
+application = attack_wsgi.wsgi(run, ATTACKS)
 
 if __name__ == "__main__":
-    args = dict(a.split("=", 1) for a in sys.argv[2:])
-    answer = run(sys.argv[1] if len(sys.argv) > 1 else "", args)
-    print(json.dumps(answer if answer is not None else {"attacks": sorted(ATTACKS)}))
-    sys.exit(0 if answer is not None else 2)
+    attack_wsgi.main(run, ATTACKS)

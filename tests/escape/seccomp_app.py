@@ -17,14 +17,13 @@ as signal=N. Everything here is harmless when it succeeds: bogus handles,
 NULL paths, invalid flags, or effects confined to that child.
 """
 import ctypes
-import json
 import mmap
 import os
 import platform
 import struct
-import sys
 import tempfile
-from urllib.parse import parse_qs
+
+import attack_wsgi
 
 libc = ctypes.CDLL(None, use_errno=True)
 libc.syscall.restype = ctypes.c_long
@@ -483,18 +482,7 @@ def run(name):
         return result(e.errno, error=type(e).__name__)
 
 
-def application(environ, start_response):
-    name = parse_qs(environ.get("QUERY_STRING", "")).get("attack", [""])[0]
-    answer = run(name)
-    status = "200 OK" if answer is not None else "404 Not Found"
-    body = json.dumps(answer if answer is not None else {"attacks": sorted(ATTACKS)})
-    body = body.encode("ascii")
-    start_response(status, [("Content-Type", "application/json"),
-                            ("Content-Length", str(len(body)))])
-    return [body]
-
+application = attack_wsgi.wsgi(lambda name, args: run(name), ATTACKS)
 
 if __name__ == "__main__":
-    answer = run(sys.argv[1] if len(sys.argv) > 1 else "")
-    print(json.dumps(answer if answer is not None else {"attacks": sorted(ATTACKS)}))
-    sys.exit(0 if answer is not None else 2)
+    attack_wsgi.main(lambda name, args: run(name), ATTACKS)

@@ -4,12 +4,11 @@ threads, so a process forked at import time would run unfiltered. The
 zygote, pid 1 of the cell's pid namespace, kills every other process of
 the cell once the filter is on and before it forks the workers
 (gateway/worker/zygote.c kill_import_strays)."""
-import shutil
 from pathlib import Path
 
 import pytest
 
-from conftest import IS_ROOT, start_cell
+from conftest import IS_ROOT, app_dir, start_cell
 
 STRAY_APP = Path(__file__).resolve().parent / "stray_app.py"
 
@@ -31,10 +30,7 @@ def strays_on_host():
 def test_process_forked_at_import_is_killed(request, sandgate, workdir, mode):
     if mode == "system" and not IS_ROOT:
         pytest.skip("system mode needs root")
-    directory = workdir / "stray"
-    directory.mkdir(mode=0o755)
-    shutil.copy(STRAY_APP, directory / "stray_app.py")
-    (directory / "stray_app.py").chmod(0o644)
+    directory = app_dir(workdir, "stray", STRAY_APP)
     sg, _, _ = start_cell(request, sandgate, mode, directory / "stray_app.py", "/")
     resp = sg.get("/")
     assert resp.status == 200, resp.body

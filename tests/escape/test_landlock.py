@@ -12,7 +12,6 @@ since the cell's mount view hides such files anyway."""
 import ctypes
 import errno
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -21,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import (IS_ROOT, Cell, children_of, fields, free_port, gid_of, integration_conftest,
+from conftest import (IS_ROOT, Cell, app_dir, children_of, fields, free_port, gid_of, integration_conftest,
                       uid_of, wait_until, zygote_of)
 
 LANDLOCK_APP = Path(__file__).resolve().parent / "landlock_app.py"
@@ -42,13 +41,8 @@ def needs_abi(version, what):
                               % (what, version, ABI))
 
 
-def app_dir(workdir):
-    directory = workdir / "landlock"
-    directory.mkdir(mode=0o755)
-    directory.chmod(0o755)
-    shutil.copy(LANDLOCK_APP, directory / "landlock_app.py")
-    (directory / "landlock_app.py").chmod(0o644)
-    return directory
+def landlock_app_dir(workdir):
+    return app_dir(workdir, "landlock", LANDLOCK_APP)
 
 
 def write_conf(workdir, mode, app, settings):
@@ -71,7 +65,7 @@ def start(request, sandgate, workdir):
     mode = request.param
     if mode == "system" and not IS_ROOT:
         pytest.skip("system mode needs root")
-    directory = app_dir(workdir)
+    directory = landlock_app_dir(workdir)
     runner = None
     if mode == "system":
         uid, gid = uid_of("nobody"), gid_of("nobody")
@@ -263,7 +257,7 @@ def test_default_policy_refuses_programs_26(start):
 def test_check_reports_an_unknown_policy_and_warns_without_seccomp(workdir):
     """`sandgate check`: a policy with no file is a problem at the app's
     line; seccomp = false is a warning, not a problem."""
-    directory = app_dir(workdir)
+    directory = landlock_app_dir(workdir)
     conf = workdir / "policies.conf"
     conf.write_text('listeners = ( { http = "127.0.0.1:%d"; } );\n'
                     'apps = (\n'
@@ -284,7 +278,7 @@ def test_check_reports_an_unknown_policy_and_warns_without_seccomp(workdir):
 def test_unknown_policy_stops_the_cell(sandgate, workdir):
     """At serve time an unknown policy stops the cell (fail closed): 503,
     and the log names the policy and where it was set."""
-    directory = app_dir(workdir)
+    directory = landlock_app_dir(workdir)
     conf, addr = write_conf(workdir, "system" if IS_ROOT else "user",
                             directory / "landlock_app.py", 'policy = "nosuch";')
     sg = sandgate("-c", conf, http=[addr], ready=False)

@@ -9,13 +9,12 @@ app's user. Last, the namespace steps are made to fail: the cell must not
 start and the log must name the step."""
 import errno
 import os
-import shutil
 import socket
 import uuid
 
 import pytest
 
-from conftest import (IS_ROOT, Cell, children_of, fields, free_port, http_request,
+from conftest import (IS_ROOT, Cell, app_dir, children_of, fields, free_port, http_request,
                       mode_users)
 
 NET_APP = os.path.join(os.path.dirname(os.path.abspath(__file__)), "net_app.py")
@@ -25,12 +24,7 @@ SIOCSIFFLAGS = 0x8914
 
 
 def copy_net_app(workdir):
-    directory = workdir / "net"
-    directory.mkdir(mode=0o755, exist_ok=True)
-    directory.chmod(0o755)
-    shutil.copy(NET_APP, directory / "net_app.py")
-    (directory / "net_app.py").chmod(0o644)
-    return directory
+    return app_dir(workdir, "net", NET_APP)
 
 
 @pytest.fixture(params=["system", "user"])

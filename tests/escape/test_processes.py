@@ -12,7 +12,6 @@ import json
 import os
 import random
 import re
-import shutil
 import signal
 import subprocess
 from pathlib import Path
@@ -20,7 +19,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from conftest import (IS_ROOT, Cell, children_of, fields, free_port, integration_conftest,
+from conftest import (IS_ROOT, Cell, app_dir, children_of, fields, free_port, integration_conftest,
                       mode_users, setpriv, wait_until)
 from test_seccomp import copy_install, hello_app
 
@@ -40,12 +39,7 @@ def proc_status(pid):
 
 def copy_proc_app(workdir):
     """workdir/procs/proc_app.py, readable by the app's user."""
-    directory = workdir / "procs"
-    directory.mkdir(mode=0o755)
-    directory.chmod(0o755)
-    shutil.copy(PROC_APP, directory / "proc_app.py")
-    (directory / "proc_app.py").chmod(0o644)
-    return directory
+    return app_dir(workdir, "procs", PROC_APP)
 
 
 def ipc_names():

@@ -22,7 +22,7 @@ import subprocess
 
 import pytest
 
-from conftest import (children_of, start_cell, IS_ROOT, PYTHON, Cell, fields, free_port, gid_of, integration_conftest,
+from conftest import (app_dir, children_of, start_cell, IS_ROOT, PYTHON, Cell, fields, free_port, gid_of, integration_conftest,
                       setpriv, uid_of)
 
 SECCOMP_APP = os.path.join(os.path.dirname(os.path.abspath(__file__)), "seccomp_app.py")
@@ -132,11 +132,7 @@ def seccomp_cell(request, sandgate, workdir):
     mode = request.param
     if mode == "system" and not IS_ROOT:
         pytest.skip("system mode needs root")
-    directory = workdir / "seccomp"
-    directory.mkdir(mode=0o755)
-    directory.chmod(0o755)
-    shutil.copy(SECCOMP_APP, directory / "seccomp_app.py")
-    (directory / "seccomp_app.py").chmod(0o644)
+    directory = app_dir(workdir, "seccomp", SECCOMP_APP)
     sg, uid, gid = start_cell(request, sandgate, mode, directory / "seccomp_app.py",
                               "/?attack=status")
     return SeccompCell(sg, mode, uid, gid, directory)
