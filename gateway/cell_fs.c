@@ -1,12 +1,11 @@
 /* Which host paths a cell sees, from its app's configuration.
  *
- * The gateway resolves them here, with its own rights: in system mode
- * that is root, which is right only because the configuration is the
- * administrator's. Self-service configurations (written by the app's
- * user) will need these paths resolved with that user's credentials
- * instead (a child with the user's fsuid/fsgid, or the cell-side
- * re-resolution alone), so that a user cannot name a directory only root
- * can reach. */
+ * The gateway resolves them here with its own rights (root in system
+ * mode), to refuse a bad path early with a clear message. That is not
+ * what grants access: the cell's first process resolves each path again
+ * with the app's user's file ids and must find the same directory
+ * (sandbox/fs_root.c), so a user, self-service files included, can never
+ * name a directory only root can reach. */
 #include "cell_fs.h"
 
 #include <errno.h>
