@@ -238,6 +238,7 @@ static int serve(struct sg_gateway *gw, struct sg_error *err)
 	for (int i = 0; i < gw->n_apps; i++)
 		sg_app_ensure_cell(gw->apps[i], sg_now_ms());
 	sg_users_watch_start(gw);
+	sg_info("started: %d app%s", gw->n_apps, gw->n_apps == 1 ? "" : "s");
 	int rc = sg_loop_run(&gw->loop, TICK_MS, tick, gw, err);
 	sg_control_close(gw);
 	close_listeners(gw);

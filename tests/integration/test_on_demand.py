@@ -75,7 +75,7 @@ def test_direct_path_cell_on_demand_and_idle_to_zero(sandgate, workdir, apps):
     arrival started."""
     direct = "unix:%s/app.sock" % workdir
     sg = sandgate("--scgi", direct, "--idle-timeout", "2", apps / "hello.py", ready=False)
-    assert wait_until(lambda: os.path.exists(workdir / "app.sock"), 20)
+    assert sg.wait_for_log("started: 1 app"), sg.stderr_text()
     assert not descendants(sg.proc.pid), "a cell before any request"
     resp = scgi_request(direct, "/")
     assert resp is not None and resp.status == 200 and resp.body == HELLO, sg.stderr_text()
@@ -89,7 +89,7 @@ def test_direct_path_cell_on_demand_and_idle_to_zero(sandgate, workdir, apps):
 def test_routed_path_cell_on_demand_and_idle_to_zero(sandgate, apps):
     url = "127.0.0.1:%d" % free_port()
     sg = sandgate("--http", url, "--idle-timeout", "2", apps / "hello.py", ready=False)
-    assert sg.wait_for_log("listening for HTTP"), sg.stderr_text()
+    assert sg.wait_for_log("started: 1 app"), sg.stderr_text()
     assert not descendants(sg.proc.pid)
     resp = sg.get("/")
     assert resp.status == 200 and resp.body == HELLO, sg.stderr_text()[-3000:]
@@ -113,7 +113,7 @@ def test_reload_of_an_idle_app_starts_no_cell(sandgate, apps):
     sg = sandgate("--http", url, "--idle-timeout", "60", apps / "hello.py", ready=False)
     assert sg.wait_for_log("listening for HTTP")
     sg.signal(1)  # SIGHUP
-    assert sg.wait_for_log("SIGHUP"), sg.stderr_text()
+    assert sg.wait_for_log("on demand: its next request starts a new cell"), sg.stderr_text()
     assert not descendants(sg.proc.pid)
     assert sg.get("/").status == 200
 
@@ -164,7 +164,7 @@ def test_through_nginx(sandgate, nginx, workdir, apps, request_path):
     routed = "127.0.0.1:%d" % free_port()
     sg = sandgate("--scgi", direct, "--scgi", routed, "--prefix", "/od", "--idle-timeout", "2",
                   *web_server_group_args(direct), apps / "hello.py", ready=False)
-    assert wait_until(lambda: os.path.exists(workdir / "app.sock"), 20)
+    assert sg.wait_for_log("started: 1 app"), sg.stderr_text()
     ng = nginx(nginx_scgi_location("/od/", direct if request_path == "direct" else routed))
     assert not descendants(sg.proc.pid)
     resp = ng.get("/od/")
@@ -188,7 +188,7 @@ def test_system_mode_user_app_reaches_zero_processes(sandgate, workdir, apps, te
                     % (port, apps / "uid_app.py"))
     bob = uid_of("sg-bob")
     sg = sandgate("-c", conf, http=["127.0.0.1:%d" % port], ready=False)
-    assert sg.wait_for_log("listening for HTTP"), sg.stderr_text()
+    assert sg.wait_for_log("started: 1 app"), sg.stderr_text()
     assert not procs_of_uid(bob, sg.proc.pid)
     assert app_state(sock) == "idle"
     out = run_sandgate("reload", "-s", sock, "bob")
@@ -214,7 +214,7 @@ def test_user_mode(sandgate, workdir, apps, test_users):
     url = "127.0.0.1:%d" % free_port()
     sg = sandgate("--http", url, "--scgi", direct, "--idle-timeout", "2", apps / "uid_app.py",
                   user="sg-alice", ready=False)
-    assert sg.wait_for_log("listening for HTTP"), sg.stderr_text()
+    assert sg.wait_for_log("started: 1 app"), sg.stderr_text()
     assert not descendants(sg.proc.pid)
     resp = sg.get("/")
     assert resp.status == 200 and resp.json()["uid"] == uid_of("sg-alice"), sg.stderr_text()
