@@ -61,10 +61,13 @@ static const char *clear_capabilities(void)
 	return rc < 0 ? "cap_set_proc (clear permitted/effective/inheritable)" : NULL;
 }
 
-static const char *switch_ids(uid_t uid, gid_t gid, bool as_root)
+const char *sg_creds_clear_groups(bool as_root)
 {
-	if (as_root && setgroups(0, NULL) < 0)
-		return "setgroups(0)";
+	return as_root && setgroups(0, NULL) < 0 ? "setgroups(0)" : NULL;
+}
+
+static const char *switch_ids(uid_t uid, gid_t gid)
+{
 	if (setresgid(gid, gid, gid) < 0)
 		return "setresgid";
 	if (setresuid(uid, uid, uid) < 0)
@@ -72,12 +75,12 @@ static const char *switch_ids(uid_t uid, gid_t gid, bool as_root)
 	return NULL;
 }
 
-const char *sg_creds_drop(uid_t uid, gid_t gid, bool as_root)
+const char *sg_creds_drop(uid_t uid, gid_t gid)
 {
 	const char *step;
 	if (prctl(PR_SET_SECUREBITS, CELL_SECUREBITS, 0, 0, 0) < 0)
 		return "prctl(PR_SET_SECUREBITS)";
-	if ((step = drop_bounding_set()) != NULL || (step = switch_ids(uid, gid, as_root)) != NULL)
+	if ((step = drop_bounding_set()) != NULL || (step = switch_ids(uid, gid)) != NULL)
 		return step;
 	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0)
 		return "prctl(PR_CAP_AMBIENT_CLEAR_ALL)";

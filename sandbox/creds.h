@@ -9,9 +9,15 @@
 #include <sys/types.h>
 
 /* Returns NULL on success, or the name of the step that failed (errno is
- * set), for the caller to report. as_root: the gateway runs as root, so
- * setgroups is allowed (in an unprivileged user namespace it is denied,
- * and the only group is already the user's own). */
-const char *sg_creds_drop(uid_t uid, gid_t gid, bool as_root);
+ * set), for the caller to report. Supplementary groups are cleared
+ * before, by sg_creds_clear_groups. */
+const char *sg_creds_drop(uid_t uid, gid_t gid);
+
+/* No supplementary groups: called before the cell resolves the app's
+ * paths with the app's file ids, which must not carry the gateway's
+ * groups along. as_root: the gateway runs as root, so setgroups is
+ * allowed (in an unprivileged user namespace it is denied, and the groups
+ * are the user's own already). NULL, or the step that failed. */
+const char *sg_creds_clear_groups(bool as_root);
 
 #endif

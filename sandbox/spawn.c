@@ -87,13 +87,14 @@ static int child_main(void *arg)
 		child_fail(c, step);
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
 		child_fail(c, "mount --make-rprivate /");
-	if ((step = sg_fs_enter(sp->fs, sp->uid, sp->gid)) != NULL)
+	if ((step = sg_creds_clear_groups(c->as_root)) != NULL ||
+	    (step = sg_fs_enter(sp->fs, sp->uid, sp->gid)) != NULL)
 		child_fail(c, step);
 	if (sethostname(sp->hostname, strlen(sp->hostname)) < 0)
 		child_fail(c, "sethostname");
 	step = sg_rlimits_apply();
 	if (step == NULL)
-		step = sg_creds_drop(sp->uid, sp->gid, c->as_root);
+		step = sg_creds_drop(sp->uid, sp->gid);
 	if (step != NULL)
 		child_fail(c, step);
 	/* Set after the uid change, which clears it: the cell dies with us. */

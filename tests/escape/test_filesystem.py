@@ -395,3 +395,34 @@ def test_setup_race_never_mounts_the_target_25(sandgate, workdir):
     assert wait_until(lambda: sg.probe("/?attack=here") == 200)
     resp = http_request(sg.url, "/?attack=here", timeout=10)
     assert "REAL" in fields(resp.json()["detail"])["names"].split(","), resp.body
+
+
+@needs_root
+def test_root_group_directory_refused(sandgate, workdir):
+    """The cell resolves the app's paths again as the app's user, without
+    the gateway's supplementary groups: a writable directory inside one that
+    only group root may enter (0750 root:root) is refused, though the root
+    gateway, whose groups include root's, reaches it. The same user on the
+    host gets EACCES too."""
+    directory = owned_dir(workdir / "fs", uid_of("nobody"), gid_of("nobody"))
+    shutil.copy(FS_APP, directory / "fs_app.py")
+    (directory / "fs_app.py").chmod(0o644)
+    fence = workdir / "group-root"
+    fence.mkdir(mode=0o750)
+    fence.chmod(0o750)
+    os.chown(fence, 0, 0)
+    inner = owned_dir(fence / "data", uid_of("nobody"), gid_of("nobody"))
+    groups = os.getgroups()
+    os.setgroups([0])  # as a root login shell or sudo has them; the gateway inherits
+    try:
+        sg = refused_cell(sandgate, workdir, directory / "fs_app.py",
+                          'writable = [ "%s" ];' % inner)
+    finally:
+        os.setgroups(groups)
+    with open("/proc/%d/status" % sg.proc.pid) as f:
+        groups_line = [line for line in f if line.startswith("Groups:")][0]
+    assert groups_line.split()[1:] == ["0"], groups_line
+    assert "Permission denied" in sg.stderr_text(), sg.stderr_text()[-4000:]
+    probe = subprocess.run(setpriv(uid_of("nobody"), gid_of("nobody")) +
+                           ["/usr/bin/test", "-x", str(inner)])
+    assert probe.returncode != 0
