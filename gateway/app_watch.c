@@ -180,6 +180,11 @@ void sg_app_watch_tick(struct sg_app *app, uint64_t now)
 {
 	if (app->touched_due_ms == 0 || now < app->touched_due_ms)
 		return;
+	/* The previous reload first; then this one (see gateway.h). */
+	if (sg_app_reload_under_way(app)) {
+		app->touched_due_ms = now + DEBOUNCE_MS;
+		return;
+	}
 	app->touched_due_ms = 0;
 	if (!app->removed && !app->gw->stopping)
 		reload_touched(app);

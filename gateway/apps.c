@@ -226,6 +226,16 @@ int sg_apps_reload_changed(struct sg_gateway *gw, struct sg_config *fresh, struc
 	return reload(gw, fresh, true, err);
 }
 
+bool sg_app_reload_under_way(const struct sg_app *app)
+{
+	if (app->next != NULL)
+		return true;
+	for (const struct sg_cell *c = app->gw->cells; c != NULL; c = c->next_live)
+		if (c->app == app && c->state == SG_CELL_DRAINING)
+			return true;
+	return false;
+}
+
 int sg_app_restart(struct sg_app *app, struct sg_error *err)
 {
 	if (app->next != NULL)

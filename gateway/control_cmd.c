@@ -137,6 +137,12 @@ static void reload(struct sg_app *app, bool as_text, struct sg_json *out)
 		answer_error(out, as_text, "the gateway is stopping");
 		return;
 	}
+	if (sg_app_reload_under_way(app)) {
+		snprintf(msg, sizeof msg, "app %s: busy: its previous reload is still under way "
+					  "(a cell starting or draining); try again", app->conf.name);
+		answer_error(out, as_text, msg);
+		return;
+	}
 	if (sg_app_restart(app, &err) < 0) {
 		/* Logged like SIGHUP's failures, so that status shows it as the
 		 * last error; the app is retried after the backoff if it has no

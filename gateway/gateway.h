@@ -120,6 +120,12 @@ void sg_apps_reap_removed(struct sg_gateway *gw);
  * stopped app again. `sandgate stop APP`: its cells drain and none starts
  * until sg_app_restart (requests get 503 meanwhile). */
 int sg_app_restart(struct sg_app *app, struct sg_error *err);
+/* A replacement cell is starting, or an old one still draining. Reloads a
+ * hosted user can ask for (`sandgate reload`, touching the file) wait for
+ * it: each would otherwise leave one more cell, with cgroup limits of its
+ * own, draining for up to graceful_timeout, and a loop of them would
+ * multiply what the user's app may hold. */
+bool sg_app_reload_under_way(const struct sg_app *app);
 void sg_app_stop(struct sg_app *app);
 /* app_events.c: sg_app_error logs "app NAME: MESSAGE" as an error and
  * keeps MESSAGE as the app's last error; sg_app_find: the current (not

@@ -176,6 +176,29 @@ def test_reload_changes_zygote(two_users):
 
 
 @needs_root
+def test_reload_waits_for_the_previous_one(two_users):
+    """While alice's previous cell still drains (a request in flight), a
+    second `reload` is refused as busy: a user reloading in a loop cannot
+    pile up draining cells, each with cgroup limits of its own. Once the
+    request is done, reload works again."""
+    _, sock, url = two_users
+    slow = threading.Thread(target=http_request, args=(url, "/a/sleep?s=6"),
+                            kwargs={"timeout": 60})
+    slow.start()
+    try:
+        assert wait_state(sock, "alice",
+                          lambda a: any(w["state"] == "busy" for w in a["workers"])), status(sock)
+        old = apps_by_name(status(sock))["alice"]["zygote_pid"]
+        assert ctl(sock, "reload", "alice", user="sg-alice").returncode == 0
+        assert wait_state(sock, "alice", lambda a: a["zygote_pid"] != old), status(sock)
+        again = ctl(sock, "reload", "alice", user="sg-alice")
+        assert again.returncode == 1 and "still under way" in again.stderr + again.stdout, again
+    finally:
+        slow.join()
+    assert wait_until(lambda: ctl(sock, "reload", "alice", user="sg-alice").returncode == 0, 30)
+
+
+@needs_root
 def test_stop_then_503_then_reload_serves(two_users):
     """`sandgate stop APP`: its cell drains and goes, requests get 503, and
     the app stays stopped (no restart) until `sandgate reload APP`."""
