@@ -17,9 +17,10 @@
  * the open); it is created 0600. */
 #include "log_open.h"
 
+#include "become_user.h"
+
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <linux/openat2.h>
 #include <poll.h>
 #include <signal.h>
@@ -67,7 +68,7 @@ static int checked(int fd)
 	int e = 0;
 	if (fstat(fd, &st) < 0)
 		e = errno;
-	else if (!S_ISREG(st.st_mode) || st.st_uid != geteuid())
+	else if (!S_ISREG(st.st_mode) || st.st_uid != geteuid() || sg_fd_on_fuse(fd))
 		e = EPERM;
 	else if (fcntl(fd, F_SETFL, O_APPEND) < 0)
 		e = errno;
@@ -108,8 +109,7 @@ static void child(const struct sg_log_target *t, int sock)
 {
 	const char *step = "drop to the user";
 	int fd = -1;
-	if (setgroups(1, &t->gid) == 0 && setresgid(t->gid, t->gid, t->gid) == 0 &&
-	    setresuid(t->uid, t->uid, t->uid) == 0 && geteuid() == t->uid)
+	if (sg_become_user(t->uid, t->gid) == 0)
 		fd = open_as_user(t, &step);
 	char msg[160];
 	int n = snprintf(msg, sizeof msg, "%s: %s", step, fd < 0 ? strerror(errno) : "ok");

@@ -12,10 +12,10 @@
  * file) or a message ('E'). */
 #include "user_file.h"
 
+#include "become_user.h"
+
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
-#include <linux/capability.h>
 #include <linux/openat2.h>
 #include <poll.h>
 #include <signal.h>
@@ -23,7 +23,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -58,19 +57,9 @@ static void drop_to(int out, const struct sg_user_id *who)
 {
 	if (who->uid == getuid() && who->uid == geteuid())
 		return; /* user mode: the gateway's own user's file */
-	if (setgroups(1, &who->gid) < 0 || setresgid(who->gid, who->gid, who->gid) < 0 ||
-	    setresuid(who->uid, who->uid, who->uid) < 0)
+	if (sg_become_user(who->uid, who->gid) < 0)
 		refuse(out, "cannot switch to user %s (uid %u): %s", who->name,
 		       (unsigned)who->uid, strerror(errno));
-	/* Changing uid clears the capabilities, unless the gateway kept them
-	 * across (SECBIT_KEEP_CAPS): clear them here either way. */
-	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
-	struct __user_cap_data_struct none[_LINUX_CAPABILITY_U32S_3] = { { 0, 0, 0 } };
-	if (syscall(SYS_capset, &hdr, none) < 0 ||
-	    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 ||
-	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || geteuid() != who->uid ||
-	    getegid() != who->gid)
-		refuse(out, "cannot switch to user %s: %s", who->name, strerror(errno));
 }
 
 static int open_beneath(int dir, const char *rel)
@@ -101,6 +90,8 @@ static void child(int out, const struct sg_user_id *who, const char *rel)
 		refuse(out, "cannot stat: %s", strerror(errno));
 	if (!S_ISREG(st.st_mode))
 		refuse(out, "refused: not a regular file");
+	if (sg_fd_on_fuse(fd))
+		refuse(out, "refused: on a FUSE filesystem, which could stall the gateway");
 	if (st.st_uid != who->uid)
 		refuse(out, "refused: owned by uid %u, not by %s", (unsigned)st.st_uid, who->name);
 	if (st.st_mode & (S_IWGRP | S_IWOTH))
