@@ -264,6 +264,8 @@ static int cell_spawn(struct sg_cell *c, int sb_fd, int ctl_child, int disp_chil
 			      .bind_ports = app->conf.bind_ports,
 			      .n_connect_ports = app->conf.n_connect_ports,
 			      .connect_ports = app->conf.connect_ports },
+		.rlimits = { .fsize = app->conf.rlimit_fsize, .as = app->conf.rlimit_as,
+			     .cpu = app->conf.rlimit_cpu },
 	};
 	int pidfd;
 	int rc = sg_spawn_cell(&sp, &c->pid, &pidfd, err);

@@ -125,6 +125,9 @@ struct sg_app_conf {
 	int n_writable;          /* absolute directories bound read-write (noexec) */
 	char writable[SG_MAX_WRITABLE][PATH_MAX];
 	long long tmp_size;      /* bytes of the cell's private /tmp */
+	long long rlimit_fsize;  /* bytes; 0 = not set (rlimits.h) */
+	long long rlimit_as;     /* bytes; 0 = not set */
+	long long rlimit_cpu;    /* seconds; 0 = not set */
 	char policy[SG_NAME_MAX]; /* policies/NAME.policy, default "wsgi" */
 	bool seccomp_log;        /* denied syscalls are logged (and still denied) */
 	bool seccomp;            /* false only through an explicit seccomp = false,

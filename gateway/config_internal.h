@@ -102,13 +102,15 @@ void cfg_parse_route(struct parse_ctx *c, const config_setting_t *g, const struc
  * keys by config_apps.c. */
 struct cfg_sandbox_keys {
 	const config_setting_t *network, *bind_ports, *connect_ports, *writable, *tmp_size,
-		*policy, *seccomp_log, *seccomp;
+		*policy, *seccomp_log, *seccomp, *rlimit_fsize, *rlimit_as, *rlimit_cpu;
 };
 #define CFG_SANDBOX_KEYS(k)                                                               \
 	{ "network", &(k)->network }, { "bind_ports", &(k)->bind_ports },                 \
 	{ "connect_ports", &(k)->connect_ports }, { "writable", &(k)->writable },          \
 	{ "tmp_size", &(k)->tmp_size }, { "policy", &(k)->policy },                        \
-	{ "seccomp_log", &(k)->seccomp_log }, { "seccomp", &(k)->seccomp }
+	{ "seccomp_log", &(k)->seccomp_log }, { "seccomp", &(k)->seccomp },                \
+	{ "rlimit_fsize", &(k)->rlimit_fsize }, { "rlimit_as", &(k)->rlimit_as },          \
+	{ "rlimit_cpu", &(k)->rlimit_cpu }
 void cfg_parse_app_sandbox(struct parse_ctx *c, const struct cfg_sandbox_keys *k,
 			   struct sg_app_conf *app);
 

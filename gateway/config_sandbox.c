@@ -1,6 +1,6 @@
 /* An app's sandbox settings in the configuration file: network,
- * bind_ports, connect_ports, writable, tmp_size, policy, seccomp_log and
- * seccomp. The value checks are shared with the command line
+ * bind_ports, connect_ports, writable, tmp_size, policy, seccomp_log,
+ * seccomp, and the rlimits rlimit_fsize, rlimit_as and rlimit_cpu. The value checks are shared with the command line
  * (config_sandbox_values.c). */
 #include "config_internal.h"
 
@@ -90,6 +90,26 @@ static void parse_tmp_size(struct parse_ctx *c, const config_setting_t *s, struc
 		cfg_problem(c, s, "tmp_size: %s", err.msg);
 }
 
+/* rlimit_fsize and rlimit_as: bytes, or a size such as "1G"; "max" or
+ * nothing leaves them unset. */
+static void parse_rlimit_size(struct parse_ctx *c, const config_setting_t *s, const char *what,
+			      long long *out)
+{
+	char text[64];
+	struct sg_error err;
+	int type = config_setting_type(s);
+	if (type == CONFIG_TYPE_INT || type == CONFIG_TYPE_INT64)
+		snprintf(text, sizeof text, "%lld", config_setting_get_int64(s));
+	else if (type != CONFIG_TYPE_STRING) {
+		cfg_problem(c, s, "%s must be bytes (an integer) or a string such as \"1G\", not %s",
+			    what, cfg_type_name(s));
+		return;
+	} else if (!cfg_get_string(c, s, what, text, sizeof text))
+		return;
+	if (sg_config_parse_memory(text, out, &err) < 0)
+		cfg_problem(c, s, "%s: %s", what, err.msg);
+}
+
 static void parse_policy(struct parse_ctx *c, const config_setting_t *s, struct sg_app_conf *app)
 {
 	struct sg_error err;
@@ -148,5 +168,11 @@ void cfg_parse_app_sandbox(struct parse_ctx *c, const struct cfg_sandbox_keys *k
 		get_bool(c, k->seccomp_log, "seccomp_log", &app->seccomp_log);
 	if (k->seccomp != NULL)
 		get_bool(c, k->seccomp, "seccomp", &app->seccomp);
+	if (k->rlimit_fsize != NULL)
+		parse_rlimit_size(c, k->rlimit_fsize, "rlimit_fsize", &app->rlimit_fsize);
+	if (k->rlimit_as != NULL)
+		parse_rlimit_size(c, k->rlimit_as, "rlimit_as", &app->rlimit_as);
+	if (k->rlimit_cpu != NULL)
+		cfg_get_int(c, k->rlimit_cpu, "rlimit_cpu", 1, INT_MAX, &app->rlimit_cpu);
 	check_combinations(c, k, app);
 }

@@ -11,6 +11,7 @@
  * processes is the pids cgroup controller (pids.max), a later change. */
 #include "sandbox/rlimits.h"
 
+#include <signal.h>
 #include <stddef.h>
 #include <sys/resource.h>
 
@@ -20,7 +21,22 @@ static int set_both(int resource, rlim_t value)
 	return setrlimit(resource, &rl);
 }
 
-const char *sg_rlimits_apply(void)
+/* The configured ones. SIGXFSZ is ignored so that a write past
+ * RLIMIT_FSIZE fails with EFBIG instead of killing the worker; an ignored
+ * signal stays ignored across the exec. */
+static const char *apply_extra(const struct sg_rlimits *x)
+{
+	if (x->fsize > 0 && (signal(SIGXFSZ, SIG_IGN) == SIG_ERR ||
+			     set_both(RLIMIT_FSIZE, (rlim_t)x->fsize) < 0))
+		return "setrlimit(RLIMIT_FSIZE)";
+	if (x->as > 0 && set_both(RLIMIT_AS, (rlim_t)x->as) < 0)
+		return "setrlimit(RLIMIT_AS)";
+	if (x->cpu > 0 && set_both(RLIMIT_CPU, (rlim_t)x->cpu) < 0)
+		return "setrlimit(RLIMIT_CPU)";
+	return NULL;
+}
+
+const char *sg_rlimits_apply(const struct sg_rlimits *extra)
 {
 	if (set_both(RLIMIT_CORE, 0) < 0)
 		return "setrlimit(RLIMIT_CORE, 0)";
@@ -32,5 +48,5 @@ const char *sg_rlimits_apply(void)
 		n = SG_RLIMIT_NOFILE_MAX;
 	if (set_both(RLIMIT_NOFILE, n) < 0)
 		return "setrlimit(RLIMIT_NOFILE)";
-	return NULL;
+	return extra != NULL ? apply_extra(extra) : NULL;
 }

@@ -92,7 +92,7 @@ static int child_main(void *arg)
 		child_fail(c, step);
 	if (sethostname(sp->hostname, strlen(sp->hostname)) < 0)
 		child_fail(c, "sethostname");
-	step = sg_rlimits_apply();
+	step = sg_rlimits_apply(&sp->rlimits);
 	if (step == NULL)
 		step = sg_creds_drop(sp->uid, sp->gid);
 	if (step != NULL)

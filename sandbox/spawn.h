@@ -14,6 +14,7 @@
 #include "sandbox/fs_view.h"
 #include "sandbox/landlock.h"
 #include "sandbox/netns.h"
+#include "sandbox/rlimits.h"
 
 #define SG_SPAWN_MAX_FDS 9
 
@@ -33,6 +34,7 @@ struct sg_spawn {
 	enum sg_network network;       /* sandbox/netns.h */
 	const struct sg_fs_view *fs;   /* the mount view (sandbox/fs_view.h) */
 	struct sg_landlock landlock;   /* .fs and .exe_fd are filled in by sg_spawn_cell */
+	struct sg_rlimits rlimits;     /* configured ones (sandbox/rlimits.h) */
 };
 
 /* Starts the cell's first process (pid 1 of its pid namespace). Returns 0

@@ -117,6 +117,26 @@ static void test_seccomp_bad(void)
 			   L "policy is a seccomp policy, which seccomp = false turns off");
 }
 
+static void test_rlimits(void)
+{
+	expect_app_setting("", NULL);
+	CHECK(cfg.apps[0].rlimit_fsize == 0 && cfg.apps[0].rlimit_as == 0 &&
+	      cfg.apps[0].rlimit_cpu == 0);
+	expect_app_setting("rlimit_fsize = \"1M\"; rlimit_as = 4294967296L; rlimit_cpu = 600;",
+			   NULL);
+	CHECK(cfg.apps[0].rlimit_fsize == 1LL << 20 && cfg.apps[0].rlimit_as == 4LL << 30 &&
+	      cfg.apps[0].rlimit_cpu == 600);
+	expect_app_setting("rlimit_as = \"max\";", NULL);
+	CHECK(cfg.apps[0].rlimit_as == 0);
+	expect_app_setting("rlimit_fsize = \"10\";",
+			   L "rlimit_fsize: expected a size in bytes, or with K, M, G or T "
+			   "(1024-based) such as 512M, at least 1M, or max; got \"10\"");
+	expect_app_setting("rlimit_cpu = 0;", L "rlimit_cpu must be 1..2147483647, got 0");
+	expect_app_setting("rlimit_as = true;",
+			   L "rlimit_as must be bytes (an integer) or a string such as \"1G\", not "
+			   "a boolean");
+}
+
 static void test_unknown_near_miss(void)
 {
 	expect_app_setting("netwrk = \"host\";",
@@ -152,6 +172,7 @@ int main(void)
 	RUN(test_writable_bad);
 	RUN(test_tmp_size_bad);
 	RUN(test_seccomp_bad);
+	RUN(test_rlimits);
 	RUN(test_unknown_near_miss);
 	RUN(test_value_checks);
 	reset();
