@@ -163,22 +163,6 @@ static void parse_app_limits(struct parse_ctx *c, const struct app_settings *k,
 		cfg_get_int(c, k->max_body, "max_body", 0, LLONG_MAX, &app->max_body);
 }
 
-/* A cell limit given as an integer or a string: the integer as text, or
- * the string, for the shared parser (config_limits.c). */
-static bool limit_text(struct parse_ctx *c, const config_setting_t *s, const char *what,
-		       const char *types, char *text, size_t size)
-{
-	int type = config_setting_type(s);
-	if (type == CONFIG_TYPE_INT || type == CONFIG_TYPE_INT64) {
-		snprintf(text, size, "%lld", config_setting_get_int64(s));
-		return true;
-	}
-	if (type == CONFIG_TYPE_STRING)
-		return cfg_get_string(c, s, what, text, size);
-	cfg_problem(c, s, "%s must be %s, not %s", what, types, cfg_type_name(s));
-	return false;
-}
-
 /* cpu = 0.5 is a number with a fraction, which libconfig keeps as a
  * double: rounded to the microsecond. */
 static void parse_cpu(struct parse_ctx *c, const config_setting_t *s, struct sg_app_conf *app)
@@ -194,7 +178,7 @@ static void parse_cpu(struct parse_ctx *c, const config_setting_t *s, struct sg_
 			app->cpu_us = (int)(v * SG_CPU_PERIOD_US + 0.5);
 		return;
 	}
-	if (limit_text(c, s, "cpu", "a number such as 0.5 or a string such as \"50%\"", text,
+	if (cfg_get_limit_text(c, s, "cpu", "a number such as 0.5 or a string such as \"50%\"", text,
 		       sizeof text) && sg_config_parse_cpu(text, &app->cpu_us, &err) < 0)
 		cfg_problem(c, s, "cpu: %s", err.msg);
 }
@@ -205,12 +189,12 @@ static void parse_app_cgroup(struct parse_ctx *c, const struct app_settings *k,
 	char text[64];
 	struct sg_error err;
 	if (k->memory != NULL &&
-	    limit_text(c, k->memory, "memory", "bytes (an integer) or a string such as \"512M\"",
+	    cfg_get_limit_text(c, k->memory, "memory", "bytes (an integer) or a string such as \"512M\"",
 		       text, sizeof text) &&
 	    sg_config_parse_memory(text, &app->memory, &err) < 0)
 		cfg_problem(c, k->memory, "memory: %s", err.msg);
 	if (k->pids != NULL &&
-	    limit_text(c, k->pids, "pids", "an integer or \"max\"", text, sizeof text)) {
+	    cfg_get_limit_text(c, k->pids, "pids", "an integer or \"max\"", text, sizeof text)) {
 		if (sg_config_parse_pids(text, &app->pids, &err) < 0 ||
 		    sg_config_check_pids(app->pids, app->processes, &err) < 0)
 			cfg_problem(c, k->pids, "pids: %s", err.msg);

@@ -224,3 +224,17 @@ bool cfg_get_group(struct parse_ctx *c, const config_setting_t *s, char *out, si
 	snprintf(out, size, "%s", text);
 	return true;
 }
+
+bool cfg_get_limit_text(struct parse_ctx *c, const config_setting_t *s, const char *what,
+			const char *types, char *text, size_t size)
+{
+	int type = config_setting_type(s);
+	if (type == CONFIG_TYPE_INT || type == CONFIG_TYPE_INT64) {
+		snprintf(text, size, "%lld", config_setting_get_int64(s));
+		return true;
+	}
+	if (type == CONFIG_TYPE_STRING)
+		return cfg_get_string(c, s, what, text, size);
+	cfg_problem(c, s, "%s must be %s, not %s", what, types, cfg_type_name(s));
+	return false;
+}

@@ -57,6 +57,11 @@ int cfg_join_path(const char *base_dir, const char *path, char *out, size_t size
 /* A non-empty path, made absolute against c->base_dir. */
 bool cfg_get_path(struct parse_ctx *c, const config_setting_t *s, const char *what,
 		  char *out, size_t size);
+/* A cell limit given as an integer or a string: the integer as text, or
+ * the string, for a shared parser (config_limits.c); types says what is
+ * accepted, for the message. */
+bool cfg_get_limit_text(struct parse_ctx *c, const config_setting_t *s, const char *what,
+			const char *types, char *text, size_t size);
 /* An address; "unix:relative" is made absolute like any path. */
 bool cfg_get_addr(struct parse_ctx *c, const config_setting_t *s, const char *what,
 		  struct sg_addr *out);

@@ -77,16 +77,9 @@ static void parse_tmp_size(struct parse_ctx *c, const config_setting_t *s, struc
 {
 	char text[64];
 	struct sg_error err;
-	int type = config_setting_type(s);
-	if (type == CONFIG_TYPE_INT || type == CONFIG_TYPE_INT64)
-		snprintf(text, sizeof text, "%lld", config_setting_get_int64(s));
-	else if (type != CONFIG_TYPE_STRING) {
-		cfg_problem(c, s, "tmp_size must be bytes (an integer) or a string such as \"64M\", "
-				  "not %s", cfg_type_name(s));
-		return;
-	} else if (!cfg_get_string(c, s, "tmp_size", text, sizeof text))
-		return;
-	if (sg_config_parse_tmp_size(text, &app->tmp_size, &err) < 0)
+	if (cfg_get_limit_text(c, s, "tmp_size", "bytes (an integer) or a string such as \"64M\"",
+			       text, sizeof text) &&
+	    sg_config_parse_tmp_size(text, &app->tmp_size, &err) < 0)
 		cfg_problem(c, s, "tmp_size: %s", err.msg);
 }
 
@@ -97,16 +90,9 @@ static void parse_rlimit_size(struct parse_ctx *c, const config_setting_t *s, co
 {
 	char text[64];
 	struct sg_error err;
-	int type = config_setting_type(s);
-	if (type == CONFIG_TYPE_INT || type == CONFIG_TYPE_INT64)
-		snprintf(text, sizeof text, "%lld", config_setting_get_int64(s));
-	else if (type != CONFIG_TYPE_STRING) {
-		cfg_problem(c, s, "%s must be bytes (an integer) or a string such as \"1G\", not %s",
-			    what, cfg_type_name(s));
-		return;
-	} else if (!cfg_get_string(c, s, what, text, sizeof text))
-		return;
-	if (sg_config_parse_memory(text, out, &err) < 0)
+	if (cfg_get_limit_text(c, s, what, "bytes (an integer) or a string such as \"1G\"", text,
+			       sizeof text) &&
+	    sg_config_parse_memory(text, out, &err) < 0)
 		cfg_problem(c, s, "%s: %s", what, err.msg);
 }
 
