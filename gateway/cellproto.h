@@ -64,6 +64,36 @@ struct sg_ctl_msg {
 enum sg_proto {
 	SG_PROTO_SCGI = 1, /* respond with "Status: ..." CGI-style head */
 	SG_PROTO_HTTP = 2, /* respond with "HTTP/1.1 ..." and Connection: close */
+	/* CGI (README "Replacing suEXEC"): the message also carries a struct
+	 * sg_cgi_script after the env block, and the env block is already
+	 * the script's environment, cleaned by the gateway. */
+	SG_PROTO_CGI_LAUNCH = 3, /* from sandgate-cgi: three descriptors, the web
+				  * server's stdin, stdout, stderr; the script's
+				  * output goes to stdout unparsed (the web
+				  * server parses it); the body ends at EOF or
+				  * CONTENT_LENGTH (E1) */
+	SG_PROTO_CGI_SCGI = 4,   /* from an SCGI listener with cgi = true: one
+				  * descriptor, the client socket; the body is
+				  * CONTENT_LENGTH bytes of it; the output is
+				  * parsed (C7-C10) and answered as SCGI */
+};
+
+#define SG_CGI_SCRIPT_MAGIC 0x53474353u /* "SGCS" */
+
+enum { SG_CGI_NPH = 1 }; /* sg_cgi_script.flags: the name starts with "nph-" */
+
+/* Follows the env block of a CGI dispatch message (body_len is 0), then
+ * path_len bytes of the script's path, no NUL. The path is the same in the
+ * cell (CGI roots are bound at their host paths); the worker opens it again
+ * there without following symbolic links and refuses it unless st_dev and
+ * st_ino are these, the file the gateway checked. */
+struct sg_cgi_script {
+	uint32_t magic;
+	uint32_t flags;
+	uint64_t dev;
+	uint64_t ino;
+	uint32_t path_len; /* 1..PATH_MAX-1 */
+	uint32_t reserved;
 };
 
 #define SG_DISPATCH_MAGIC 0x53474431u /* "SGD1" */
@@ -84,15 +114,20 @@ struct sg_dispatch {
 	uint64_t queue_deadline_ms;
 };
 
-/* Largest dispatch message: header + head + already-read body bytes. */
+/* Largest dispatch message: header + head + already-read body bytes. A CGI
+ * message (env block <= 64 KiB, no body, a struct sg_cgi_script and a path
+ * < PATH_MAX) fits too. */
 #define SG_DISPATCH_MAX (sizeof(struct sg_dispatch) + 65536 + 16384)
 
 /* Worker -> gateway when a routed request is finished (response written,
  * client socket shut down). Sent before the slot is marked idle. */
 struct sg_done {
 	uint64_t request_id;
-	uint32_t status; /* HTTP status sent, 0 if none */
-	uint32_t reserved;
+	uint32_t status; /* HTTP status sent, 0 if none; SG_PROTO_CGI_LAUNCH: the
+			  * status the launcher should answer because nothing
+			  * was written to stdout, else 0 */
+	int32_t exit_status; /* CGI: the script's wait(2) status, -1 if no script
+			      * ran; 0 for WSGI */
 };
 
 /* ---- scoreboard (SG_FD_SCOREBOARD) ---- */

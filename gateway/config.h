@@ -56,7 +56,9 @@ enum sg_network {
 	SG_NET_HOST,     /* the host's network namespace */
 };
 
-enum sg_listener_kind { SG_LISTEN_HTTP, SG_LISTEN_SCGI };
+/* SG_LISTEN_CGI: the launcher socket sandgate-cgi connects to
+ * (gateway/cgi_launch_proto.h; SOCK_SEQPACKET, Unix only). */
+enum sg_listener_kind { SG_LISTEN_HTTP, SG_LISTEN_SCGI, SG_LISTEN_CGI };
 
 struct sg_listener_conf {
 	char name[SG_NAME_MAX];  /* "" = unnamed; else as an app name, unique among
@@ -73,8 +75,17 @@ struct sg_listener_conf {
 	 * allow_uids[i] is (uid_t)-1 until sg_config_resolve looks it up;
 	 * "" when the entry was a number. */
 	char allow_names[SG_MAX_ALLOW_UIDS][SG_NAME_MAX];
+	bool cgi;               /* SCGI only: every request is a CGI request for the
+				 * script its SCRIPT_FILENAME names (README
+				 * "Replacing suEXEC"), never routed to an app */
 	int line;               /* 0 when from the command line */
 };
+
+/* What a cell runs: a WSGI app, or a user's CGI scripts (one such app per
+ * user, "OWNER~cgi", made from the `cgi` group: config_cgi.c). */
+enum sg_app_kind { SG_APP_WSGI = 0, SG_APP_CGI = 1 };
+
+#define SG_MAX_CGI_ROOTS 8
 
 struct sg_app_conf {
 	char name[SG_NAME_MAX];  /* [A-Za-z0-9_.-]+, unique */
@@ -136,10 +147,15 @@ struct sg_app_conf {
 	char access_log[PATH_MAX]; /* "" = none */
 	char owner[SG_NAME_MAX]; /* "" = the system file; else the user whose
 				  * self-service file declared it (config_users.h) */
+	enum sg_app_kind kind;   /* SG_APP_CGI: module is "", the worker runs with --cgi */
+	int n_cgi_roots;         /* SG_APP_CGI: absolute directories bound read-only
+				  * with execute (the user's CGI roots) */
+	char cgi_roots[SG_MAX_CGI_ROOTS][PATH_MAX];
 	int line;
 };
 
 struct sg_users_conf; /* config_users.h */
+struct sg_cgi_conf;   /* config_cgi.h */
 
 /* frontends: who may connect to the shared Unix listeners (README
  * "Front ends"; config_frontends.c, peer_check.c). */
@@ -164,6 +180,7 @@ struct sg_config {
 	int n_apps;
 	struct sg_app_conf *apps;
 	struct sg_users_conf *users; /* the `users` group; NULL = no self-service */
+	struct sg_cgi_conf *cgi;     /* the `cgi` group; NULL = no CGI */
 };
 
 /* Every problem found in a configuration, each "FILE:LINE: message". */
