@@ -36,8 +36,9 @@ struct sg_cgi_verdict {
 	uint32_t magic;
 	uint32_t outcome;    /* enum sg_cgi_outcome */
 	int32_t wait_status; /* SG_CGI_RAN */
-	int32_t http_status; /* REFUSED/FAILED: when not 0, nothing was written
-			      * to stdout and the launcher answers this status */
+	int32_t http_status; /* any outcome: when not 0, nothing was written to
+			      * stdout and the launcher answers this status
+			      * (a refusal's 403, a timeout's 504, ...) */
 	int32_t exit_code;   /* REFUSED/FAILED: the launcher's exit status */
 	uint32_t reserved;
 	char reason[200];    /* REFUSED/FAILED: one line for the web server's
