@@ -6,11 +6,15 @@
  *  - nothing the gateway would open or create with its own rights: no
  *    socket (the shared listeners reach the app), no log or access_log;
  *  - no seccomp = false; policy and network only among the admin's;
- *  - route.prefix is /~OWNER or under it (default /~OWNER/NAME), and
- *    route.host matches one of the admin's host patterns;
- *  - processes, memory, pids, cpu and timeout at most the admin's
- *    ceilings: above one, the file is refused or the value clamped (the
- *    admin's `over`); left out, the value is the ceiling;
+ *  - route.prefix is at or under one of the admin's prefixes, "/~OWNER" by
+ *    default (default route: the first one, then /NAME), and route.host
+ *    matches one of the admin's host patterns ("%u" being OWNER in both);
+ *  - processes, memory, pids, cpu, timeout, queue, queue_timeout,
+ *    max_body and tmp_size at most the admin's ceilings: above one, the
+ *    file is refused or the value clamped (the admin's `over`); left out,
+ *    the value is the ceiling, or the app's default when that is lower;
+ *  - idle_timeout, when the admin sets a ceiling, is on and at most it
+ *    (0, never stopping, is above every ceiling);
  *  - the app's name becomes OWNER~NAME (config_users.h).
  * Any problem refuses the whole file: the user's apps stay as they were. */
 #include "config_internal.h"
@@ -109,11 +113,45 @@ static void ceiling_cgroup(struct user_ctx *u, const config_setting_t *g, const 
 		*value = limit;
 }
 
+/* max_body, tmp_size: sizes with a default of their own, kept when lower. */
+static void ceiling_bytes(struct user_ctx *u, const config_setting_t *g, const char *key,
+			  long long *value, long long limit)
+{
+	const config_setting_t *s = config_setting_get_member(g, key);
+	char v[32], l[32];
+	if (*value <= limit)
+		return;
+	bytes_text(*value, v, sizeof v);
+	bytes_text(limit, l, sizeof l);
+	if (s == NULL || over(u, s, key, v, l))
+		*value = limit;
+}
+
+/* The admin's idle_timeout is the longest a cell may sit idle, so a user's
+ * 0 (never stop) is above it, and leaving it out gives the ceiling. */
+static void ceiling_idle(struct user_ctx *u, const config_setting_t *g, struct sg_app_conf *a)
+{
+	const config_setting_t *s = config_setting_get_member(g, "idle_timeout");
+	int limit = u->l->idle_timeout;
+	char v[32], l[32];
+	if (limit == 0 || (a->idle_timeout > 0 && a->idle_timeout <= limit))
+		return;
+	snprintf(v, sizeof v, "%d%s", a->idle_timeout, a->idle_timeout == 0 ? " (never)" : "");
+	snprintf(l, sizeof l, "%d", limit);
+	if (s == NULL || over(u, s, "idle_timeout", v, l))
+		a->idle_timeout = limit;
+}
+
 static void check_limits(struct user_ctx *u, const config_setting_t *g, struct sg_app_conf *a)
 {
 	long long memory = a->memory, pids = a->pids, cpu = a->cpu_us;
 	ceiling_int(u, g, "processes", &a->processes, u->l->processes);
 	ceiling_int(u, g, "timeout", &a->timeout, u->l->timeout);
+	ceiling_int(u, g, "queue", &a->queue, u->l->queue);
+	ceiling_int(u, g, "queue_timeout", &a->queue_timeout, u->l->queue_timeout);
+	ceiling_bytes(u, g, "max_body", &a->max_body, u->l->max_body);
+	ceiling_bytes(u, g, "tmp_size", &a->tmp_size, u->l->tmp_size);
+	ceiling_idle(u, g, a);
 	ceiling_cgroup(u, g, "memory", &memory, u->l->memory);
 	ceiling_cgroup(u, g, "pids", &pids, u->l->pids);
 	ceiling_cgroup(u, g, "cpu", &cpu, u->l->cpu_us);
@@ -192,12 +230,15 @@ static void check_forbidden(struct user_ctx *u, const config_setting_t *g,
 		cfg_problem(u->c, s, "seccomp = false is not allowed in a user's file");
 }
 
-/* "*.example.com" matches one or more labels before ".example.com". */
-static bool host_allowed(const struct sg_user_limits *l, const char *host)
+/* "*.example.com" matches one or more labels before ".example.com"; %u
+ * in a pattern is the file's owner. */
+static bool host_allowed(const struct sg_user_limits *l, const char *owner, const char *host)
 {
 	size_t len = strcspn(host, ":");
 	for (int i = 0; i < l->n_hosts; i++) {
-		const char *p = l->hosts[i];
+		char p[256];
+		if (sg_user_pattern(l->hosts[i], owner, p, sizeof p) < 0)
+			continue;
 		if (strncmp(p, "*.", 2) == 0) {
 			size_t plen = strlen(p + 1); /* ".example.com" */
 			if (len > plen && strncasecmp(host + len - plen, p + 1, plen) == 0)
@@ -205,6 +246,20 @@ static bool host_allowed(const struct sg_user_limits *l, const char *host)
 		} else if (strlen(p) == len && strncasecmp(host, p, len) == 0) {
 			return true;
 		}
+	}
+	return false;
+}
+
+/* At or under one of limits.prefixes, %u being the owner. */
+static bool prefix_allowed(const struct user_ctx *u, const char *prefix)
+{
+	for (int i = 0; i < u->l->n_prefixes; i++) {
+		char p[256];
+		if (sg_user_pattern(u->l->prefixes[i], u->owner, p, sizeof p) < 0)
+			continue;
+		size_t n = strlen(p);
+		if (strncmp(prefix, p, n) == 0 && (prefix[n] == '\0' || prefix[n] == '/'))
+			return true;
 	}
 	return false;
 }
@@ -217,17 +272,20 @@ static void check_route(struct user_ctx *u, const config_setting_t *g, struct sg
 		? config_setting_get_member(route, "prefix") : NULL;
 	const config_setting_t *host = route != NULL && config_setting_is_group(route)
 		? config_setting_get_member(route, "host") : NULL;
-	char home[SG_NAME_MAX + 2];
-	snprintf(home, sizeof home, "/~%s", u->owner);
-	size_t n = strlen(home);
+	char first[256];
+	if (sg_user_pattern(u->l->prefixes[0], u->owner, first, sizeof first) < 0)
+		first[0] = '\0';
 	if (prefix == NULL) {
-		snprintf(a->prefix, sizeof a->prefix, "%s/%s", home, name);
-	} else if (strncmp(a->prefix, home, n) != 0 ||
-		   (a->prefix[n] != '\0' && a->prefix[n] != '/')) {
-		cfg_problem(u->c, prefix, "route.prefix \"%s\" is outside %s: a user's apps are "
-			    "routed under /~USER", a->prefix, home);
+		if (snprintf(a->prefix, sizeof a->prefix, "%s/%s", first, name) >=
+		    (int)sizeof a->prefix)
+			cfg_problem(u->c, g, "the default route.prefix %s/%s is too long", first,
+				    name);
+	} else if (!prefix_allowed(u, a->prefix)) {
+		cfg_problem(u->c, prefix, "route.prefix \"%s\" is outside the admin's prefixes "
+			    "(%s%s): a user's apps are routed under those", a->prefix, first,
+			    u->l->n_prefixes > 1 ? ", ..." : "");
 	}
-	if (host != NULL && a->host[0] != '\0' && !host_allowed(u->l, a->host))
+	if (host != NULL && a->host[0] != '\0' && !host_allowed(u->l, u->owner, a->host))
 		cfg_problem(u->c, host, "route.host \"%s\" matches none of the admin's hosts "
 			    "(users.limits.hosts: %d pattern%s)", a->host, u->l->n_hosts,
 			    u->l->n_hosts == 1 ? "" : "s");

@@ -4,6 +4,9 @@
  *
  *   users = { allow = ["sg-alice"]; file = ".config/sandgate/apps.conf";
  *             limits = { memory = "256M"; policies = ["wsgi"]; over = "refuse"; }; };
+ *
+ * limits.hosts and limits.prefixes may hold "%u", the user's name, so that
+ * one pattern gives each user routes of their own ("%u.users.example.com").
  */
 #include "config_internal.h"
 #include "config_users.h"
@@ -20,10 +23,36 @@ void sg_user_limits_defaults(struct sg_user_limits *l)
 	l->pids = 64;
 	l->cpu_us = SG_CPU_PERIOD_US; /* one CPU */
 	l->timeout = 60;
+	l->queue = 100;
+	l->queue_timeout = SG_DEFAULT_QUEUE_TIMEOUT;
+	l->max_body = SG_DEFAULT_MAX_BODY;
+	l->tmp_size = SG_DEFAULT_TMP_SIZE;
+	l->n_prefixes = 1;
+	snprintf(l->prefixes[0], sizeof l->prefixes[0], "%s", SG_USER_PREFIX_DEFAULT);
 	l->n_policies = 1;
 	snprintf(l->policies[0], sizeof l->policies[0], "%s", SG_DEFAULT_POLICY);
 	l->networks = 1u << SG_NET_NONE;
 	l->max_apps = 4;
+}
+
+int sg_user_pattern(const char *pattern, const char *user, char *out, size_t size)
+{
+	size_t n = 0;
+	for (const char *p = pattern; *p != '\0'; p++) {
+		const char *piece = p;
+		size_t len = 1;
+		if (p[0] == '%' && p[1] == 'u') {
+			piece = user;
+			len = strlen(user);
+			p++;
+		}
+		if (n + len >= size)
+			return -1;
+		memcpy(out + n, piece, len);
+		n += len;
+	}
+	out[n] = '\0';
+	return 0;
 }
 
 /* A user or group name as sg_config_resolve takes them. */
@@ -104,13 +133,51 @@ static bool one_host(struct parse_ctx *c, const config_setting_t *e, int i, void
 	char *h = l->hosts[i];
 	if (!cfg_get_string(c, e, "limits.hosts entry", h, sizeof l->hosts[0]))
 		return false;
-	const char *rest = strncmp(h, "*.", 2) == 0 ? h + 2 : h;
+	char sample[256];
+	/* Checked with a name in place of %u: "%u.example.com" is valid. */
+	if (sg_user_pattern(h, "u", sample, sizeof sample) < 0)
+		sample[0] = '\0';
+	const char *rest = strncmp(sample, "*.", 2) == 0 ? sample + 2 : sample;
 	if (sg_config_check_host(rest, &err) < 0 || strchr(rest, ':') != NULL) {
 		cfg_problem(c, e, "limits.hosts entry \"%s\" must be a host name or \"*.domain\" "
-				  "(no port)", h);
+				  "(no port; %%u is the user's name)", h);
 		return false;
 	}
 	return true;
+}
+
+/* "/~%u" or "/apps/%u": an absolute path, no trailing '/', no "..". */
+static bool one_prefix(struct parse_ctx *c, const config_setting_t *e, int i, void *arg)
+{
+	struct sg_user_limits *l = arg;
+	char *p = l->prefixes[i];
+	if (!cfg_get_string(c, e, "limits.prefixes entry", p, sizeof l->prefixes[0]))
+		return false;
+	size_t len = strlen(p);
+	if (p[0] != '/' || len < 2 || p[len - 1] == '/' || strstr(p, "..") != NULL ||
+	    strstr(p, "//") != NULL || strstr(p, "%u") == NULL ||
+	    strchr(p, '%') != strstr(p, "%u") || strchr(p, '?') != NULL || strchr(p, '#') != NULL) {
+		/* Without %u, users would race each other for the same paths. */
+		cfg_problem(c, e, "limits.prefixes entry \"%s\" must be a path holding %%u, the "
+				  "user's name, such as \"/~%%u\" or \"/apps/%%u\" (absolute, no "
+				  "trailing '/', no \"..\")", p);
+		return false;
+	}
+	return true;
+}
+
+/* max_body, tmp_size: an integer or "64M", never "max". */
+static void parse_bytes(struct parse_ctx *c, const config_setting_t *s, const char *what,
+			long long *out)
+{
+	char text[64];
+	struct sg_error err;
+	if (!cfg_get_limit_text(c, s, what, "bytes (an integer) or a string such as \"64M\"",
+				text, sizeof text))
+		return;
+	if (strcmp(text, "max") == 0 || sg_config_parse_memory(text, out, &err) < 0)
+		cfg_problem(c, s, "%s: expected a size in bytes, or with K, M, G or T "
+			    "(1024-based) such as 64M, at least 1M; got \"%.40s\"", what, text);
 }
 
 /* memory, pids, cpu: an integer, a string, or (cpu) a number. */
@@ -142,7 +209,8 @@ static void parse_cgroup_limit(struct parse_ctx *c, const config_setting_t *s, c
 
 struct limit_keys {
 	const config_setting_t *processes, *memory, *pids, *cpu, *timeout, *policies, *networks,
-		*hosts, *max_apps, *over;
+		*hosts, *max_apps, *over, *queue, *queue_timeout, *idle_timeout, *max_body,
+		*tmp_size, *prefixes;
 };
 
 static void parse_over(struct parse_ctx *c, const config_setting_t *s, struct sg_user_limits *l)
@@ -165,7 +233,9 @@ static void parse_limits(struct parse_ctx *c, const config_setting_t *g, struct 
 		{ "processes", &k.processes }, { "memory", &k.memory }, { "pids", &k.pids },
 		{ "cpu", &k.cpu }, { "timeout", &k.timeout }, { "policies", &k.policies },
 		{ "networks", &k.networks }, { "hosts", &k.hosts }, { "max_apps", &k.max_apps },
-		{ "over", &k.over },
+		{ "over", &k.over }, { "queue", &k.queue }, { "queue_timeout", &k.queue_timeout },
+		{ "idle_timeout", &k.idle_timeout }, { "max_body", &k.max_body },
+		{ "tmp_size", &k.tmp_size }, { "prefixes", &k.prefixes },
 	};
 	if (!config_setting_is_group(g)) {
 		cfg_problem(c, g, "users.limits must be a group { memory = \"256M\"; ... }, not %s",
@@ -176,6 +246,18 @@ static void parse_limits(struct parse_ctx *c, const config_setting_t *g, struct 
 	cfg_get_int_into(c, k.processes, "limits.processes", 1, SG_MAX_PROCESSES, &l->processes);
 	cfg_get_int_into(c, k.timeout, "limits.timeout", 1, SG_MAX_TIMEOUT, &l->timeout);
 	cfg_get_int_into(c, k.max_apps, "limits.max_apps", 0, SG_MAX_APPS, &l->max_apps);
+	cfg_get_int_into(c, k.queue, "limits.queue", 0, SG_MAX_QUEUE, &l->queue);
+	cfg_get_int_into(c, k.queue_timeout, "limits.queue_timeout", 1, SG_MAX_QUEUE_TIMEOUT,
+			 &l->queue_timeout);
+	cfg_get_int_into(c, k.idle_timeout, "limits.idle_timeout", 0, SG_MAX_IDLE_TIMEOUT,
+			 &l->idle_timeout);
+	if (k.max_body != NULL)
+		parse_bytes(c, k.max_body, "limits.max_body", &l->max_body);
+	if (k.tmp_size != NULL)
+		parse_bytes(c, k.tmp_size, "limits.tmp_size", &l->tmp_size);
+	if (k.prefixes != NULL)
+		l->n_prefixes = each_string(c, k.prefixes, "limits.prefixes",
+					    SG_MAX_USER_PREFIXES, one_prefix, l);
 	if (k.memory != NULL)
 		parse_cgroup_limit(c, k.memory, "limits.memory", l);
 	if (k.pids != NULL)

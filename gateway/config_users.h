@@ -12,6 +12,8 @@
 #define SG_MAX_USERS 256          /* names in users.allow */
 #define SG_MAX_USER_POLICIES 16
 #define SG_MAX_USER_HOSTS 16
+#define SG_MAX_USER_PREFIXES 8
+#define SG_USER_PREFIX_DEFAULT "/~%u"
 #define SG_USER_FILE_DEFAULT ".config/sandgate/apps.conf"
 
 /* Each ceiling applies to every app of a user file. */
@@ -21,11 +23,21 @@ struct sg_user_limits {
 	int pids;
 	int cpu_us;               /* per SG_CPU_PERIOD_US */
 	int timeout;              /* seconds */
+	int queue;                /* routed requests waiting beyond busy workers */
+	int queue_timeout;        /* seconds */
+	int idle_timeout;         /* seconds a cell may stay idle; 0 = no ceiling
+				   * (a user may keep a cell up: idle_timeout 0) */
+	long long max_body;       /* bytes */
+	long long tmp_size;       /* bytes of the cell's /tmp */
 	int n_policies;
 	char policies[SG_MAX_USER_POLICIES][SG_NAME_MAX];
 	unsigned networks;        /* bit (1 << enum sg_network) per allowed mode */
-	int n_hosts;              /* route.host patterns: "name" or "*.domain" */
+	int n_hosts;              /* route.host patterns: "name" or "*.domain";
+				   * %u stands for the user's name */
 	char hosts[SG_MAX_USER_HOSTS][256];
+	int n_prefixes;           /* route.prefix: at or under one of these; %u
+				   * stands for the user's name ("/~%u") */
+	char prefixes[SG_MAX_USER_PREFIXES][256];
 	int max_apps;             /* apps per user file */
 	bool clamp;               /* over = "clamp": lower the value and say so;
 				   * else "refuse": the user's file is refused */
@@ -39,6 +51,10 @@ struct sg_users_conf {
 	char file[PATH_MAX];       /* relative to each user's home */
 	struct sg_user_limits limits;
 };
+
+/* pattern with each "%u" replaced by user (limits.hosts, limits.prefixes).
+ * Returns -1 when out is too small. */
+int sg_user_pattern(const char *pattern, const char *user, char *out, size_t size);
 
 /* The ceilings' defaults, used for a key the admin leaves out. */
 void sg_user_limits_defaults(struct sg_user_limits *l);

@@ -19,6 +19,11 @@ static void test_users_defaults(void)
 	CHECK(u->limits.pids == 64 && u->limits.cpu_us == 100000 && u->limits.timeout == 60);
 	CHECK(u->limits.n_policies == 1 && u->limits.networks == 1u << SG_NET_NONE);
 	CHECK(u->limits.n_hosts == 0 && u->limits.max_apps == 4 && !u->limits.clamp);
+	/* The new ceilings default to the apps' own defaults: nothing changes. */
+	CHECK(u->limits.queue == 100 && u->limits.queue_timeout == 30);
+	CHECK(u->limits.idle_timeout == 0 && u->limits.max_body == 1LL << 30);
+	CHECK(u->limits.tmp_size == 64LL << 20 && u->limits.n_prefixes == 1);
+	CHECK_STR(u->limits.prefixes[0], "/~%u");
 }
 
 static void test_users_full(void)
@@ -66,7 +71,20 @@ static void test_users_bad(void)
 		   "\"loopback\" (its own lo only) or \"host\" (the host's network)");
 	expect_one(SYS_HEAD "users = { allow = [\"a\"]; limits = { hosts = [\"a b\"]; }; };\n",
 		   "test.conf:2: limits.hosts entry \"a b\" must be a host name or \"*.domain\" "
-		   "(no port)");
+		   "(no port; %u is the user's name)");
+	expect_one(SYS_HEAD "users = { allow = [\"a\"]; limits = { prefixes = [\"/apps\"]; }; };\n",
+		   "test.conf:2: limits.prefixes entry \"/apps\" must be a path holding %u, the "
+		   "user's name, such as \"/~%u\" or \"/apps/%u\" (absolute, no trailing '/', no "
+		   "\"..\")");
+	expect_one(SYS_HEAD "users = { allow = [\"a\"]; limits = { prefixes = [\"/a/%u/\"]; }; };\n",
+		   "test.conf:2: limits.prefixes entry \"/a/%u/\" must be a path holding %u, the "
+		   "user's name, such as \"/~%u\" or \"/apps/%u\" (absolute, no trailing '/', no "
+		   "\"..\")");
+	expect_one(SYS_HEAD "users = { allow = [\"a\"]; limits = { max_body = \"max\"; }; };\n",
+		   "test.conf:2: limits.max_body: expected a size in bytes, or with K, M, G or T "
+		   "(1024-based) such as 64M, at least 1M; got \"max\"");
+	expect_one(SYS_HEAD "users = { allow = [\"a\"]; limits = { queue_timeout = 0; }; };\n",
+		   "test.conf:2: limits.queue_timeout must be 1..3600, got 0");
 	expect_one(SYS_HEAD "users = { allow = [\"a\"]; limits = { pids = 2; }; };\n",
 		   "test.conf:2: limits.pids (2) must be above limits.processes (2): a cell needs "
 		   "its zygote and its workers");
@@ -218,12 +236,12 @@ static void test_user_rules(void)
 		     "it with its own rights); apps are reached through the shared listeners");
 	user_refused("apps = ( { name = \"b\"; module = \"a.py\";\n"
 		     "  route = { prefix = \"/~sg-bob/b\"; }; } );",
-		     F ":2: app \"b\": route.prefix \"/~sg-bob/b\" is outside /~sg-alice: a "
-		     "user's apps are routed under /~USER");
+		     F ":2: app \"b\": route.prefix \"/~sg-bob/b\" is outside the admin's "
+		     "prefixes (/~sg-alice): a user's apps are routed under those");
 	user_refused("apps = ( { name = \"b\"; module = \"a.py\";\n"
 		     "  route = { prefix = \"/~sg-alicex\"; }; } );",
-		     F ":2: app \"b\": route.prefix \"/~sg-alicex\" is outside /~sg-alice: a "
-		     "user's apps are routed under /~USER");
+		     F ":2: app \"b\": route.prefix \"/~sg-alicex\" is outside the admin's "
+		     "prefixes (/~sg-alice): a user's apps are routed under those");
 	user_refused("apps = ( { name = \"b\"; module = \"a.py\";\n"
 		     "  route = { host = \"bank.example.com\"; }; } );",
 		     F ":2: app \"b\": route.host \"bank.example.com\" matches none of the admin's "
@@ -244,6 +262,73 @@ static void test_user_rules(void)
 	user_refused("apps = ( { name = \"a\"; module = \"a.py\"; },\n"
 		     " { name = \"a\"; module = \"b.py\"; route = { prefix = \"/~sg-alice/x\"; }; } );",
 		     F ":2: app name \"sg-alice~a\" is already used on line 1");
+}
+
+/* queue, queue_timeout, max_body, tmp_size, idle_timeout (issue 5's
+ * "timeouts" and every value a user controls). */
+static void test_user_more_ceilings(void)
+{
+	load_sys("queue = 10; queue_timeout = 5; max_body = \"8M\"; tmp_size = \"16M\";\n"
+		 "idle_timeout = 600;");
+	CHECK(user_parse("apps = ( { name = \"b\"; module = \"a.py\"; } );") == 0);
+	if (mine.n_apps == 1) {
+		const struct sg_app_conf *a = &mine.apps[0];
+		/* Left out: the ceiling (the apps' defaults are higher). */
+		CHECK(a->queue == 10 && a->queue_timeout == 5 && a->idle_timeout == 600);
+		CHECK(a->max_body == 8LL << 20 && a->tmp_size == 16LL << 20);
+	}
+	CHECK(user_parse("apps = ( { name = \"b\"; module = \"a.py\"; idle_timeout = 60;\n"
+			 "  max_body = 1024; } );") == 0);
+	CHECK(mine.n_apps == 1 && mine.apps[0].idle_timeout == 60 && mine.apps[0].max_body == 1024);
+	user_refused("apps = ( { name = \"b\"; module = \"a.py\"; queue = 11; } );",
+		     F ":1: app \"b\": queue 11 is above the admin's limit 10 (refused)");
+	user_refused("apps = ( { name = \"b\"; module = \"a.py\"; queue_timeout = 6; } );",
+		     F ":1: app \"b\": queue_timeout 6 is above the admin's limit 5 (refused)");
+	user_refused("apps = ( { name = \"b\"; module = \"a.py\"; max_body = 9437184; } );",
+		     F ":1: app \"b\": max_body 9M is above the admin's limit 8M (refused)");
+	user_refused("apps = ( { name = \"b\"; module = \"a.py\"; tmp_size = \"1G\"; } );",
+		     F ":1: app \"b\": tmp_size 1G is above the admin's limit 16M (refused)");
+	user_refused("apps = ( { name = \"b\"; module = \"a.py\"; idle_timeout = 0; } );",
+		     F ":1: app \"b\": idle_timeout 0 (never) is above the admin's limit 600 "
+		     "(refused)");
+	user_refused("apps = ( { name = \"b\"; module = \"a.py\"; idle_timeout = 601; } );",
+		     F ":1: app \"b\": idle_timeout 601 is above the admin's limit 600 (refused)");
+	load_sys("idle_timeout = 600; over = \"clamp\";");
+	CHECK(user_parse("apps = ( { name = \"b\"; module = \"a.py\"; idle_timeout = 0; } );") == 0);
+	CHECK(mine.n_apps == 1 && mine.apps[0].idle_timeout == 600 && warnings.n == 1);
+	/* No idle_timeout ceiling (the default): a user may keep a cell up. */
+	load_sys("");
+	CHECK(user_parse("apps = ( { name = \"b\"; module = \"a.py\"; } );") == 0);
+	CHECK(mine.n_apps == 1 && mine.apps[0].idle_timeout == 0);
+}
+
+/* %u in limits.prefixes and limits.hosts: each user gets routes of their
+ * own, and one user cannot claim another's. */
+static void test_user_patterns(void)
+{
+	load_sys("prefixes = [\"/apps/%u\", \"/~%u\"]; hosts = [\"%u.users.example.com\"];");
+	CHECK(user_parse("apps = ( { name = \"blog\"; module = \"a.py\";\n"
+			 "  route = { host = \"sg-alice.users.example.com\"; }; },\n"
+			 " { name = \"wiki\"; module = \"a.py\"; route = { prefix = "
+			 "\"/~sg-alice/wiki\"; }; } );") == 0);
+	CHECK(mine.n_apps == 2);
+	if (mine.n_apps == 2) {
+		/* The default prefix comes from the first pattern. */
+		CHECK_STR(mine.apps[0].prefix, "/apps/sg-alice/blog");
+		CHECK_STR(mine.apps[1].prefix, "/~sg-alice/wiki");
+	}
+	user_refused("apps = ( { name = \"b\"; module = \"a.py\";\n"
+		     "  route = { host = \"sg-bob.users.example.com\"; }; } );",
+		     F ":2: app \"b\": route.host \"sg-bob.users.example.com\" matches none of "
+		     "the admin's hosts (users.limits.hosts: 1 pattern)");
+	user_refused("apps = ( { name = \"b\"; module = \"a.py\";\n"
+		     "  route = { prefix = \"/apps/sg-bob\"; }; } );",
+		     F ":2: app \"b\": route.prefix \"/apps/sg-bob\" is outside the admin's "
+		     "prefixes (/apps/sg-alice, ...): a user's apps are routed under those");
+	char out[16];
+	CHECK(sg_user_pattern("/~%u/x", "bob", out, sizeof out) == 0);
+	CHECK_STR(out, "/~bob/x");
+	CHECK(sg_user_pattern("%u%u%u%u", "abcd", out, sizeof out) == -1);
 }
 
 static void test_user_defaults_follow_admin(void)
@@ -278,6 +363,8 @@ int main(void)
 	RUN(test_user_over_refused);
 	RUN(test_user_over_clamped);
 	RUN(test_user_rules);
+	RUN(test_user_more_ceilings);
+	RUN(test_user_patterns);
 	RUN(test_user_defaults_follow_admin);
 	RUN(test_user_syntax);
 	reset();
