@@ -6,9 +6,11 @@
  *  - nothing the gateway would open or create with its own rights: no
  *    socket (the shared listeners reach the app), no log or access_log;
  *  - no seccomp = false; policy and network only among the admin's;
- *  - route.prefix is at or under one of the admin's prefixes, "/~OWNER" by
- *    default (default route: the first one, then /NAME), and route.host
- *    matches one of the admin's host patterns ("%u" being OWNER in both);
+ *  - route.host matches one of the admin's host patterns, and then the
+ *    app may take any path of that host (the whole host by default);
+ *    without a host, route.prefix is at or under one of the admin's
+ *    prefixes, "/~OWNER" by default (default route: the first one, then
+ *    /NAME) ("%u" being OWNER in both kinds of pattern);
  *  - processes, memory, pids, cpu, timeout, queue, queue_timeout,
  *    max_body and tmp_size at most the admin's ceilings: above one, the
  *    file is refused or the value clamped (the admin's `over`); left out,
@@ -275,12 +277,15 @@ static void check_route(struct user_ctx *u, const config_setting_t *g, struct sg
 	char first[256];
 	if (sg_user_pattern(u->l->prefixes[0], u->owner, first, sizeof first) < 0)
 		first[0] = '\0';
-	if (prefix == NULL) {
+	/* A host of the user's own (a virtual host) holds any path: the app
+	 * takes the whole host unless a prefix says otherwise. */
+	bool own_host = host != NULL && a->host[0] != '\0';
+	if (prefix == NULL && !own_host) {
 		if (snprintf(a->prefix, sizeof a->prefix, "%s/%s", first, name) >=
 		    (int)sizeof a->prefix)
 			cfg_problem(u->c, g, "the default route.prefix %s/%s is too long", first,
 				    name);
-	} else if (!prefix_allowed(u, a->prefix)) {
+	} else if (prefix != NULL && !own_host && !prefix_allowed(u, a->prefix)) {
 		cfg_problem(u->c, prefix, "route.prefix \"%s\" is outside the admin's prefixes "
 			    "(%s%s): a user's apps are routed under those", a->prefix, first,
 			    u->l->n_prefixes > 1 ? ", ..." : "");

@@ -171,8 +171,8 @@ BROKEN = {
     "prefix_outside": (
         'apps = (\n  { name = "hello"; module = "%s/app.py";\n'
         '    route = { prefix = "/~sg-bob/hello2"; }; }\n);\n' % APP_DIR,
-        ':3: app "hello": route.prefix "/~sg-bob/hello2" is outside /~sg-alice: a '
-        "user's apps are routed under /~USER"),
+        ':3: app "hello": route.prefix "/~sg-bob/hello2" is outside the admin\'s prefixes '
+        "(/~sg-alice): a user's apps are routed under those"),
     "network_not_allowed": (
         'apps = (\n  { name = "hello"; module = "%s/app.py"; network = "host"; }\n);\n'
         % APP_DIR,
@@ -371,3 +371,71 @@ def test_allow_group(sandgate, nginx, workdir, homes, alice_in_group):
     out = run_sandgate("check", "-c", conf, "--user", "sg-bob")
     assert out.returncode == 1
     assert 'user "sg-bob" is not in users.allow or users.allow_group' in out.stderr
+
+
+# ---- per-user virtual hosts: limits.hosts = [ "%u.users.example.test" ] ----
+
+VHOST_CONF = SYSTEM_CONF.replace('hosts = [ "*.users.example.com" ]',
+                                 'hosts = [ "%%u.users.example.test" ]')
+
+
+def vhost_file(user, host=None):
+    return ('apps = (\n  { name = "site"; module = "%s/app.py";\n'
+            '    route = { host = "%s"; }; }\n);\n'
+            % (APP_DIR, host or "%s.users.example.test" % user))
+
+
+def vhost_answer(server, user):
+    try:
+        resp = server.get("/", headers={"Host": "%s.users.example.test" % user}, timeout=5)
+    except OSError:
+        return None
+    return resp.text if resp.status == 200 else None
+
+
+def start_vhosts(sandgate, workdir):
+    sock = workdir / "users.sock"
+    conf = workdir / "sandgate.conf"
+    conf.write_text(VHOST_CONF % {"sock": sock, "web": WEB_USER, "over": "refuse"})
+    conf.chmod(0o644)
+    sg = sandgate("-c", conf, scgi=["unix:%s" % sock])
+    return sg, sock, conf
+
+
+def example_with_socket(name, sock):
+    text = (EXAMPLES / name).read_text()
+    assert "unix:/run/sandgate/users.sock" in text
+    return text.replace("unix:/run/sandgate/users.sock", "unix:%s" % sock)
+
+
+@pytest.mark.parametrize("front", ["nginx", "apache"])
+def test_user_virtual_hosts(sandgate, nginx, apache, workdir, homes, front):
+    """examples/nginx-user-vhosts.conf and apache-user-vhosts.conf: each
+    user's app takes the whole of their own host name."""
+    write_user_file(homes, "sg-alice", vhost_file("sg-alice"))
+    write_user_file(homes, "sg-bob", vhost_file("sg-bob"))
+    sg, sock, _ = start_vhosts(sandgate, workdir)
+    if front == "nginx":
+        server = nginx(example_with_socket("nginx-user-vhosts.conf", sock))
+    else:
+        server = apache(example_with_socket("apache-user-vhosts.conf", sock))
+    alice = wait_until(lambda: vhost_answer(server, "sg-alice"))
+    assert alice == "uid=%d script=\n" % uid_of("sg-alice"), sg.stderr_text()
+    assert vhost_answer(server, "sg-bob") == "uid=%d script=\n" % uid_of("sg-bob")
+    resp = server.get("/", headers={"Host": "nobody.users.example.test"})
+    assert resp.status == 404
+
+
+def test_user_cannot_claim_anothers_host(sandgate, workdir, homes):
+    """With %u in the pattern, sg-bob naming sg-alice's host is refused
+    with FILE:LINE; sg-alice's own app is unaffected."""
+    write_user_file(homes, "sg-alice", vhost_file("sg-alice"))
+    path = write_user_file(homes, "sg-bob", vhost_file("sg-bob", "sg-alice.users.example.test"))
+    sg, _, conf = start_vhosts(sandgate, workdir)
+    out = run_sandgate("check", "-c", conf, "--user", "sg-bob")
+    assert out.returncode == 1
+    want = ('%s:3: app "site": route.host "sg-alice.users.example.test" matches none of the '
+            "admin's hosts (users.limits.hosts: 1 pattern)" % path)
+    assert want in out.stderr, out.stderr
+    assert wait_until(lambda: want in sg.stderr_text()), sg.stderr_text()
+

@@ -313,10 +313,17 @@ static void test_user_patterns(void)
 			 "\"/~sg-alice/wiki\"; }; } );") == 0);
 	CHECK(mine.n_apps == 2);
 	if (mine.n_apps == 2) {
-		/* The default prefix comes from the first pattern. */
-		CHECK_STR(mine.apps[0].prefix, "/apps/sg-alice/blog");
+		/* Its own virtual host: the whole host. */
+		CHECK_STR(mine.apps[0].prefix, "");
 		CHECK_STR(mine.apps[1].prefix, "/~sg-alice/wiki");
 	}
+	/* Without a host, the default prefix comes from the first pattern. */
+	CHECK(user_parse("apps = ( { name = \"blog\"; module = \"a.py\"; } );") == 0);
+	CHECK_STR(mine.n_apps == 1 ? mine.apps[0].prefix : NULL, "/apps/sg-alice/blog");
+	/* Any path of its own host. */
+	CHECK(user_parse("apps = ( { name = \"blog\"; module = \"a.py\";\n"
+			 "  route = { host = \"sg-alice.users.example.com\"; prefix = \"/x\"; }; } );")
+	      == 0);
 	user_refused("apps = ( { name = \"b\"; module = \"a.py\";\n"
 		     "  route = { host = \"sg-bob.users.example.com\"; }; } );",
 		     F ":2: app \"b\": route.host \"sg-bob.users.example.com\" matches none of "
