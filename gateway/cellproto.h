@@ -124,8 +124,10 @@ struct sg_dispatch {
 struct sg_done {
 	uint64_t request_id;
 	uint32_t status; /* HTTP status sent, 0 if none; SG_PROTO_CGI_LAUNCH: the
-			  * status the launcher should answer because nothing
-			  * was written to stdout, else 0 */
+			  * status of the error response the worker wrote to
+			  * stdout itself because the script wrote nothing
+			  * (the launcher let go of stdout on SG_CGI_ACCEPTED,
+			  * cgi_launch_proto.h), else 0 */
 	int32_t exit_status; /* CGI: the script's wait(2) status, -1 if no script
 			      * ran; 0 for WSGI */
 };

@@ -6,9 +6,22 @@
  * then env_len bytes of its environment as an env block ("NAME\0VALUE\0"
  * pairs, gateway/envblock.h), with exactly three descriptors as SCM_RIGHTS:
  * its stdin, stdout and stderr, in that order. It then closes its own
- * copies of them (so that the web server sees EOF on the script's output
- * only when the script is done) and waits for ONE struct sg_cgi_verdict.
- * A connection closed without a verdict means the gateway died. */
+ * stdin (the worker alone reads the body) and waits for verdicts, keeping
+ * stderr for one line to the web server's error log.
+ *
+ * The gateway answers with one or two struct sg_cgi_verdict:
+ *   - a final verdict (REFUSED, FAILED) when it turned the request down
+ *     before handing it to a cell; nothing ran, nothing was written, and
+ *     the launcher writes the error response (http_status) to its stdout,
+ *     the one copy of it it keeps until the first verdict;
+ *   - else SG_CGI_ACCEPTED as soon as the job is in the cell's queue: the
+ *     launcher closes its copy of stdout then, so that only the worker
+ *     holds it while the script runs, and waits for the final verdict
+ *     (RAN, or FAILED when the cell died or the script never ran). After
+ *     ACCEPTED the launcher writes nothing to stdout: the worker writes
+ *     any error response itself (a timeout's 504); when it could not, the
+ *     web server sees output end without a head and answers 500.
+ * A connection closed without a final verdict means the gateway died. */
 #ifndef SG_CGI_LAUNCH_PROTO_H
 #define SG_CGI_LAUNCH_PROTO_H
 
@@ -30,15 +43,19 @@ enum sg_cgi_outcome {
 	SG_CGI_RAN = 1,     /* the script ran; wait_status is its wait(2) status */
 	SG_CGI_REFUSED = 2, /* a check refused it (exit_code says which) */
 	SG_CGI_FAILED = 3,  /* the gateway or the cell could not run it */
+	SG_CGI_ACCEPTED = 4, /* not final: in the cell's queue; the launcher
+			      * lets go of stdout and waits for the final one */
 };
 
 struct sg_cgi_verdict {
 	uint32_t magic;
 	uint32_t outcome;    /* enum sg_cgi_outcome */
 	int32_t wait_status; /* SG_CGI_RAN */
-	int32_t http_status; /* any outcome: when not 0, nothing was written to
-			      * stdout and the launcher answers this status
-			      * (a refusal's 403, a timeout's 504, ...) */
+	int32_t http_status; /* any final outcome: when not 0, nothing was
+			      * written to stdout and the launcher answers
+			      * this status (a refusal's 403, a timeout's
+			      * 504, ...) if it still holds stdout, i.e. when
+			      * no ACCEPTED came first */
 	int32_t exit_code;   /* REFUSED/FAILED: the launcher's exit status */
 	uint32_t reserved;
 	char reason[200];    /* REFUSED/FAILED: one line for the web server's
