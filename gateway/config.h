@@ -86,6 +86,8 @@ struct sg_listener_conf {
 enum sg_app_kind { SG_APP_WSGI = 0, SG_APP_CGI = 1 };
 
 #define SG_MAX_CGI_ROOTS 8
+#define SG_MAX_CGI_EXTENSIONS 16
+#define SG_CGI_EXTENSION_MAX 16 /* bytes with the NUL: ".py" */
 
 struct sg_app_conf {
 	char name[SG_NAME_MAX];  /* [A-Za-z0-9_.-]+, unique */
@@ -151,6 +153,9 @@ struct sg_app_conf {
 	int n_cgi_roots;         /* SG_APP_CGI: absolute directories bound read-only
 				  * with execute (the user's CGI roots) */
 	char cgi_roots[SG_MAX_CGI_ROOTS][PATH_MAX];
+	int n_cgi_extensions;    /* SG_APP_CGI: a script's name ends with one of
+				  * these ("" = no extension) */
+	char cgi_extensions[SG_MAX_CGI_EXTENSIONS][SG_CGI_EXTENSION_MAX];
 	int line;
 };
 
