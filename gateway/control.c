@@ -20,6 +20,9 @@
 #include "log.h"
 
 #define MAX_CONNS 16              /* control connections at once */
+/* So that local users cannot keep the admin out, or one another: */
+#define ROOT_RESERVED 2           /* slots only uid 0 may take */
+#define PER_UID_CONNS 4           /* at once per uid other than 0 */
 #define ACCEPTS_PER_EVENT 16
 #define READ_DEADLINE_MS 2000     /* to send the request line */
 #define WRITE_DEADLINE_MS 10000   /* to take the answer */
@@ -141,12 +144,19 @@ static void conn_ready(struct sg_watch *w, uint32_t events)
 		conn_read(k);
 }
 
-static struct control_conn *conn_slot(struct sg_control *ctl)
+static struct control_conn *conn_slot(struct sg_control *ctl, uid_t uid)
 {
-	for (int i = 0; i < MAX_CONNS; i++)
+	struct control_conn *free_slot = NULL;
+	int used = 0, mine = 0;
+	for (int i = 0; i < MAX_CONNS; i++) {
 		if (!ctl->conns[i].in_use)
-			return &ctl->conns[i];
-	return NULL;
+			free_slot = free_slot != NULL ? free_slot : &ctl->conns[i];
+		else if (used++, ctl->conns[i].uid == uid)
+			mine++;
+	}
+	if (uid != 0 && (mine >= PER_UID_CONNS || used >= MAX_CONNS - ROOT_RESERVED))
+		return NULL;
+	return free_slot;
 }
 
 static void accept_ready(struct sg_watch *w, uint32_t events)
@@ -158,11 +168,16 @@ static void accept_ready(struct sg_watch *w, uint32_t events)
 		int fd = accept4(w->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0)
 			return;
-		struct control_conn *k = conn_slot(ctl);
 		uid_t uid;
-		if (k == NULL || sg_peer_uid(fd, &uid) < 0) {
+		struct control_conn *k = NULL;
+		if (sg_peer_uid(fd, &uid) < 0) {
+			close(fd);
+			continue;
+		}
+		k = conn_slot(ctl, uid);
+		if (k == NULL) {
 			static const char busy[] = "{\"ok\":false,\"error\":\"busy; try again\"}\n";
-			if (k == NULL && send(fd, busy, sizeof busy - 1, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+			if (send(fd, busy, sizeof busy - 1, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
 				sg_debug("control: %s", strerror(errno));
 			close(fd);
 			continue;

@@ -30,6 +30,9 @@
 #include "users.h"
 
 #define SETTLE_MS 300
+/* A user who rewrites their file in a loop gets a reload every 3 s at
+ * most: each one forks a reader and may replace the user's cells. */
+#define MIN_INTERVAL_MS 3000
 #define WATCH_MASK (IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_CREATE | IN_DELETE | \
 		    IN_ATTRIB | IN_ONLYDIR)
 
@@ -37,6 +40,7 @@ struct user_watch {
 	char name[SG_NAME_MAX];
 	int wd;
 	uint64_t due_ms; /* 0: nothing pending */
+	uint64_t last_ms; /* when the last reload ran */
 };
 
 static struct {
@@ -47,6 +51,14 @@ static struct {
 	struct user_watch *u;
 } watch = { .w = { .fd = -1 } };
 
+static uint64_t next_due(const struct user_watch *u, uint64_t now)
+{
+	uint64_t due = now + SETTLE_MS;
+	if (u->last_ms != 0 && due < u->last_ms + MIN_INTERVAL_MS)
+		due = u->last_ms + MIN_INTERVAL_MS;
+	return due;
+}
+
 static void note(const struct inotify_event *ev, uint64_t now)
 {
 	for (int i = 0; i < watch.n; i++) {
@@ -55,7 +67,7 @@ static void note(const struct inotify_event *ev, uint64_t now)
 		if (ev->mask & IN_IGNORED)
 			watch.u[i].wd = -1; /* the directory went: SIGHUP re-arms */
 		else if (ev->len > 0 && strcmp(ev->name, watch.file) == 0)
-			watch.u[i].due_ms = now + SETTLE_MS;
+			watch.u[i].due_ms = next_due(&watch.u[i], now);
 	}
 }
 
@@ -159,6 +171,7 @@ void sg_users_watch_tick(struct sg_gateway *gw, uint64_t now)
 		if (watch.u[i].due_ms == 0 || now < watch.u[i].due_ms)
 			continue;
 		watch.u[i].due_ms = 0;
+		watch.u[i].last_ms = now;
 		sg_users_reload_one(gw, watch.u[i].name);
 	}
 }

@@ -9,6 +9,7 @@ import json
 import os
 import socket
 import stat
+import subprocess
 import threading
 
 import pytest
@@ -401,3 +402,60 @@ def test_user_mode_default_socket(sandgate, apps, workdir, test_users, monkeypat
     assert app["uid"] == uid_of("sg-alice") and app["state"] == "ready"
     out = run_sandgate("status", user="sg-bob")   # 0600: bob cannot even connect
     assert out.returncode == 3
+
+
+HOLD_SCRIPT = r'''
+import socket
+import sys
+held = []
+for _ in range(int(sys.argv[2])):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(30)
+    s.connect(sys.argv[1])
+    held.append(s)
+for s in held:
+    s.setblocking(False)
+print("held", flush=True)
+sys.stdin.readline()          # hold them until told
+got = []
+for s in held:
+    try:
+        got.append("busy" if b"busy" in s.recv(200) else "open")
+    except BlockingIOError:
+        got.append("open")
+print(" ".join(got), flush=True)
+'''
+
+
+def hold_connections(sock, user, n):
+    """A process running as user that opens n control connections and
+    keeps them open (sends nothing) until its stdin gets a line."""
+    proc = subprocess.Popen(["/usr/bin/python3", "-c", HOLD_SCRIPT, str(sock), str(n)],
+                            user=user, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            text=True)
+    assert proc.stdout.readline().strip() == "held"
+    return proc
+
+
+def release(proc):
+    proc.stdin.write("\n")
+    proc.stdin.flush()
+    out = proc.stdout.readline().split()
+    proc.wait(30)
+    return out
+
+
+def test_users_cannot_take_every_slot(two_users):
+    """At most 4 control connections at once per user, and 2 slots that only
+    root may take: two users holding all they can neither lock out root
+    nor each other's first connections."""
+    _, sock, _ = two_users
+    alice = hold_connections(sock, "sg-alice", 6)
+    bob = hold_connections(sock, "sg-bob", 6)
+    try:
+        # root's connection queues behind the users' 12, so when it is
+        # answered the gateway has taken (or refused) all of theirs
+        assert set(apps_by_name(status(sock))) == {"alice", "bob"}
+    finally:
+        a, b = release(alice), release(bob)
+    assert a.count("busy") == 2 and b.count("busy") == 2, (a, b)

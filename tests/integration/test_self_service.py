@@ -19,6 +19,7 @@ import pwd
 import shutil
 import signal
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -439,3 +440,18 @@ def test_user_cannot_claim_anothers_host(sandgate, workdir, homes):
     assert want in out.stderr, out.stderr
     assert wait_until(lambda: want in sg.stderr_text()), sg.stderr_text()
 
+
+
+def test_rewriting_the_file_in_a_loop_is_rate_limited(shared, homes):
+    """A user who rewrites their file every 0.8 s for 10 s: each write
+    settles (0.3 s) and would be read again, but a user's file is read at
+    most every 3 s, so at most 5 reloads happen, not 12."""
+    write_user_file(homes, "sg-alice", GOOD)
+    sg, ng, _ = shared()
+    assert wait_answer(ng, "sg-alice")
+    for _ in range(12):
+        write_user_file(homes, "sg-alice", GOOD)
+        time.sleep(0.8)
+    time.sleep(3.5)                       # let the last one settle
+    reloads = sg.stderr_text().count("sg-alice's apps file changed: reading it again")
+    assert 1 <= reloads <= 6, reloads
