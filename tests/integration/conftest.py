@@ -725,10 +725,10 @@ def apache_builtin_modules():
             if line.strip().startswith("mod_")}
 
 
-def apache_load_lines():
+def apache_load_lines(extra=()):
     builtin = apache_builtin_modules()
     lines = []
-    for name in APACHE_MODULES:
+    for name in APACHE_MODULES + list(extra):
         if name in builtin:
             continue
         lines.append('LoadModule %s_module "%s/mod_%s.so"' % (name, APACHE_MODULE_DIR, name))
@@ -748,18 +748,19 @@ def apache_scgi_proxy(location, addr):
 
 @pytest.fixture
 def apache(workdir):
-    """Factory: apache(proxy_conf) starts Apache httpd (event MPM, mod_proxy_scgi)
-    on a free loopback port with proxy_conf (see apache_scgi_proxy) in its
+    """Factory: apache(proxy_conf, modules=()) starts Apache httpd (event MPM,
+    mod_proxy_scgi, and the extra modules named: "cgid", "actions"...) on a
+    free loopback port with proxy_conf (see apache_scgi_proxy) in its
     config. Stopped on teardown."""
     servers = []
 
-    def start(proxy_conf):
+    def start(proxy_conf, modules=()):
         directory = server_dir(workdir, "apache-%d" % (len(servers) + 1))
         (directory / "run").mkdir()
         (directory / "htdocs").mkdir()
         port = free_port()
         user = "User %s\nGroup %s" % (WEB_USER, WEB_USER) if IS_ROOT else ""
-        conf = APACHE_CONF.format(dir=directory, port=port, modules=apache_load_lines(),
+        conf = APACHE_CONF.format(dir=directory, port=port, modules=apache_load_lines(modules),
                                   user=user, proxy=proxy_conf)
         (directory / "httpd.conf").write_text(conf)
         argv = ["apache2", "-DFOREGROUND", "-d", str(directory),
