@@ -3,6 +3,7 @@
 with Debian's /usr/bin/python3; the output is committed, so rerun it only
 after changing a seed here."""
 import os
+import struct
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -87,6 +88,27 @@ PATHS = {
 }
 
 
+
+def launch(pairs, magic=0x53474331, env_len=None):
+    """sandgate-cgi's message: struct sg_cgi_launch, then the env block."""
+    block = b"".join(k + b"\0" + v + b"\0" for k, v in pairs)
+    n = len(block) if env_len is None else env_len
+    return struct.pack("=II", magic, n) + block
+
+
+APACHE_ENV = [(b"GATEWAY_INTERFACE", b"CGI/1.1"), (b"REQUEST_METHOD", b"GET"),
+              (b"PATH_INFO", b"/~sg-alice/cgi-bin/env.py/x"),
+              (b"PATH_TRANSLATED", b"/home/sg-alice/public_html/cgi-bin/env.py/x"),
+              (b"SCRIPT_NAME", b"/sandgate-cgi"), (b"QUERY_STRING", b"q=1"),
+              (b"HTTP_HOST", b"localhost"), (b"EMPTY", b"")]
+LAUNCH = {
+    "apache_get": launch(APACHE_ENV),
+    "empty": launch([]),
+    "wrong_magic": launch(APACHE_ENV, magic=0x53474356),
+    "truncated": launch(APACHE_ENV, env_len=400),
+    "repeated": launch(APACHE_ENV + [(b"PATH_INFO", b"/y")]),
+}
+
 def write(harness, seeds):
     d = os.path.join(HERE, "corpus", harness)
     os.makedirs(d, exist_ok=True)
@@ -98,3 +120,4 @@ def write(harness, seeds):
 write("fuzz_scgi", SCGI)
 write("fuzz_http_head", HTTP)
 write("fuzz_path_split", PATHS)
+write("fuzz_cgi_launch_msg", LAUNCH)
