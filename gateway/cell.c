@@ -85,7 +85,11 @@ static void build_worker_args(const struct sg_app *app, const char *level, bool 
 	a->argc = 0;
 	push(a, "sandgate-worker");
 	push(a, "--name"), push(a, c->name);
-	push(a, "--app"), push(a, c->module);
+	/* A CGI app runs scripts, not a module (gateway/worker: --cgi). */
+	if (c->kind == SG_APP_CGI)
+		push(a, "--cgi");
+	else
+		push(a, "--app"), push(a, c->module);
 	if (c->chdir[0])
 		push(a, "--chdir"), push(a, c->chdir);
 	for (int i = 0; i < c->n_pythonpath; i++)

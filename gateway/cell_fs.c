@@ -44,8 +44,24 @@ static int add_module_dir(struct sg_fs_view *v, const char *module, struct sg_er
 	return sg_fs_view_add(v, spec.target, false, err);
 }
 
+/* A CGI root: read-only, and Landlock lets scripts beneath it be run
+ * (the mount is read-only with exec, as every read-only bind). */
+static int add_cgi_root(struct sg_fs_view *v, const char *root, struct sg_error *err)
+{
+	int before = v->n_binds;
+	if (sg_fs_view_add(v, root, false, err) < 0)
+		return -1;
+	for (int i = 0; i < v->n_binds; i++)
+		if (i >= before || strcmp(v->binds[i].path, root) == 0)
+			v->binds[i].exec = !v->binds[i].writable;
+	return 0;
+}
+
 static int add_paths(struct sg_fs_view *v, const struct sg_app_conf *conf, struct sg_error *err)
 {
+	for (int i = 0; conf->kind == SG_APP_CGI && i < conf->n_cgi_roots; i++)
+		if (add_cgi_root(v, conf->cgi_roots[i], err) < 0)
+			return -1;
 	if (add_module_dir(v, conf->module, err) < 0)
 		return -1;
 	if (conf->chdir[0] && sg_fs_view_add(v, conf->chdir, false, err) < 0)

@@ -8,7 +8,8 @@
 #include "sandbox/fs_view.h"
 
 /* A view of the app's own paths: the module file's directory, chdir,
- * venv and pythonpath read-only, writable read-write; each resolved now
+ * venv and pythonpath read-only, a CGI app's roots read-only with
+ * execute, writable read-write; each resolved now
  * (sg_fs_view_add). NULL with err ("filesystem: PATH: why") when a path
  * is refused. Free with sg_cell_fs_free once the cell is spawned. */
 struct sg_fs_view *sg_cell_fs_build(const struct sg_app_conf *conf, struct sg_error *err);

@@ -47,11 +47,12 @@ static void parse_top(struct parse_ctx *c, const config_setting_t *root, struct 
 {
 	const config_setting_t *log_level = NULL, *use_syslog = NULL, *graceful = NULL,
 			       *listeners = NULL, *apps = NULL, *control = NULL, *users = NULL,
-			       *frontends = NULL;
+			       *frontends = NULL, *cgi = NULL;
 	struct cfg_key keys[] = {
 		{ "log_level", &log_level }, { "syslog", &use_syslog },
 		{ "graceful_timeout", &graceful }, { "listeners", &listeners }, { "apps", &apps },
 		{ "control", &control }, { "users", &users }, { "frontends", &frontends },
+		{ "cgi", &cgi },
 	};
 	cfg_match_keys(c, root, keys, CFG_N_KEYS(keys), "");
 	char level[16];
@@ -82,8 +83,10 @@ static void parse_top(struct parse_ctx *c, const config_setting_t *root, struct 
 		cfg_parse_apps(c, apps, cfg);
 	if (users != NULL)
 		cfg_parse_users(c, users, cfg);
-	/* With self-service, the apps may all come from users' files. */
-	if (users == NULL &&
+	if (cgi != NULL)
+		cfg_parse_cgi(c, cgi, cfg);
+	/* With self-service or CGI, the apps may all come from users. */
+	if (users == NULL && cgi == NULL &&
 	    (apps == NULL || (config_setting_is_list(apps) && config_setting_length(apps) == 0)))
 		cfg_problem_at(c, apps != NULL ? cfg_line_of(apps) : 0,
 			       "no apps: add apps = ( { name = \"x\"; module = \"app.py\"; } );");
@@ -270,6 +273,8 @@ void sg_config_free(struct sg_config *cfg)
 	free(cfg->apps);
 	free(cfg->users);
 	cfg->users = NULL;
+	free(cfg->cgi);
+	cfg->cgi = NULL;
 	cfg->listeners = NULL;
 	cfg->apps = NULL;
 	cfg->n_listeners = 0;

@@ -9,6 +9,7 @@
  *   config_listeners.c  one `listeners` entry
  *   config_apps.c       one `apps` entry
  *   config_users.c      the `users` group (the admin's side of self-service)
+ *   config_cgi.c        the `cgi` group; config_user_cgi.c a user's own
  *   config_user_apps.c  a user's own apps file, under the admin's ceilings
  *   config_route.c      an app's `route` group
  *   config_sandbox.c    an app's sandbox settings
@@ -96,6 +97,19 @@ void cfg_parse_listeners(struct parse_ctx *c, const config_setting_t *s, struct 
 void cfg_parse_apps(struct parse_ctx *c, const config_setting_t *s, struct sg_config *cfg);
 /* config_users.c: the `users` group (self-service, config_users.h). */
 void cfg_parse_users(struct parse_ctx *c, const config_setting_t *s, struct sg_config *cfg);
+/* config_cgi.c: the `cgi` group (config_cgi.h); config_user_cgi.c: a
+ * user's own, into out->cgi (the admin's narrowed), for users.c. */
+void cfg_parse_cgi(struct parse_ctx *c, const config_setting_t *s, struct sg_config *cfg);
+void cfg_parse_user_cgi(struct parse_ctx *c, const config_setting_t *s, const char *owner,
+			const struct sg_config *sys, struct sg_config *out,
+			struct sg_diags *warnings);
+/* config_cgi.c: an array of strings, each passed to one(c, element,
+ * index kept so far, arg); returns how many were kept. */
+int cfg_cgi_strings(struct parse_ctx *c, const config_setting_t *s, const char *what, int max,
+		    bool (*one)(struct parse_ctx *, const config_setting_t *, int, void *),
+		    void *arg);
+bool cfg_cgi_clean_relative(const char *path);
+bool cfg_cgi_valid_extension(const char *ext);
 /* config_frontends.c: the top-level `frontends` list. */
 void cfg_parse_frontends(struct parse_ctx *c, const config_setting_t *s, struct sg_config *cfg);
 /* config_route.c: an app's route group; route.listeners names entries of

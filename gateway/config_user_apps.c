@@ -347,9 +347,11 @@ static void check_routes(struct parse_ctx *c, const struct sg_config *sys,
 static void parse_root(struct parse_ctx *c, const config_setting_t *root, struct user_ctx *u,
 		       const struct sg_config *sys, struct sg_config *out)
 {
-	const config_setting_t *apps = NULL;
-	struct cfg_key keys[] = { { "apps", &apps } };
-	cfg_match_keys(c, root, keys, 1, "a user's file (it holds apps = ( ... ); only)");
+	const config_setting_t *apps = NULL, *cgi = NULL;
+	struct cfg_key keys[] = { { "apps", &apps }, { "cgi", &cgi } };
+	cfg_match_keys(c, root, keys, 2, "a user's file (it holds apps = ( ... ); only)");
+	if (cgi != NULL) /* config_user_cgi.c */
+		cfg_parse_user_cgi(c, cgi, u->owner, sys, out, u->warnings);
 	if (apps == NULL)
 		return; /* no apps: nothing to run */
 	out->listeners = sys->listeners;

@@ -73,7 +73,8 @@ static struct sg_app *best_app(struct sg_gateway *gw, int bit, const char *host,
 	long best_score = -1;
 	for (int i = 0; i < gw->n_apps; i++) {
 		struct sg_app *app = gw->apps[i];
-		if (app->removed || !routes_from(app, bit))
+		/* A CGI app (OWNER~cgi) is reached only through CGI (cgi_route.c). */
+		if (app->removed || app->conf.kind == SG_APP_CGI || !routes_from(app, bit))
 			continue;
 		bool named = app->conf.host[0] != '\0';
 		if (named && !host_matches(app->conf.host, host, host_len))

@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cgi_apps.h"
+#include "config_cgi.h"
 #include "config_users.h"
 #include "gateway.h"
 #include "log.h"
@@ -39,11 +41,20 @@ static void keep_previous(struct sg_config *cfg, const struct sg_config *prev, c
 			return;
 }
 
-/* Reads and parses one user's file; returns -1 when it is refused. */
-static int load_user(struct sg_config *cfg, const struct passwd *pw, struct sg_diags *problems,
-		     struct sg_diags *warnings)
+/* Reads and parses one user's file (self: the users group allows them),
+ * then adds their CGI app (cgi_apps.c); returns -1 when it is refused. */
+static int load_user(struct sg_config *cfg, const struct passwd *pw, bool self,
+		     struct sg_diags *problems, struct sg_diags *warnings)
 {
 	const struct sg_users_conf *u = cfg->users;
+	struct sg_config mine = { 0 };
+	if (!self) {
+		int rc = sg_cgi_user_app(cfg, &mine, pw, "", problems, warnings);
+		if (rc == 0 && append(cfg, mine.apps, mine.n_apps) < 0)
+			rc = -1;
+		sg_config_free(&mine);
+		return rc;
+	}
 	struct sg_user_id who = { pw->pw_name, pw->pw_uid, pw->pw_gid, pw->pw_dir };
 	struct sg_error err;
 	char path[PATH_MAX];
@@ -57,15 +68,17 @@ static int load_user(struct sg_config *cfg, const struct passwd *pw, struct sg_d
 		return -1;
 	}
 	int rc = sg_user_file_read(&who, u->file, &text, &err);
-	if (rc <= 0) {
-		if (rc < 0)
-			sg_diags_add(problems, path, 0, "%s", err.msg);
+	if (rc < 0) {
+		sg_diags_add(problems, path, 0, "%s", err.msg);
 		return rc;
 	}
-	struct sg_config mine;
-	rc = sg_config_parse_user_file(text, path, pw->pw_name, pw->pw_dir, cfg, &mine, problems,
-				       warnings);
-	free(text);
+	if (rc > 0) {
+		rc = sg_config_parse_user_file(text, path, pw->pw_name, pw->pw_dir, cfg, &mine,
+					       problems, warnings);
+		free(text);
+	}
+	if (rc == 0)
+		rc = sg_cgi_user_app(cfg, &mine, pw, path, problems, warnings);
 	if (rc == 0 && append(cfg, mine.apps, mine.n_apps) < 0) {
 		sg_diags_add(problems, path, 0, "%d apps would take the gateway above %d apps",
 			     mine.n_apps, SG_MAX_APPS);
@@ -88,6 +101,8 @@ static bool in_group(const struct sg_users_conf *u, const char *name)
 
 static bool allowed(const struct sg_users_conf *u, const char *name)
 {
+	if (u == NULL)
+		return false;
 	for (int i = 0; i < u->n_allow; i++)
 		if (strcmp(u->allow[i], name) == 0)
 			return true;
@@ -98,10 +113,11 @@ static bool allowed(const struct sg_users_conf *u, const char *name)
 static int load_one(struct sg_config *cfg, const struct sg_config *prev, const char *name,
 		    struct sg_diags *problems, struct sg_diags *warnings)
 {
+	bool self = allowed(cfg->users, name);
 	struct passwd *pw = getpwnam(name);
 	if (pw == NULL) {
-		sg_diags_add(problems, cfg->source, cfg->users->line, "users: no user \"%s\"",
-			     name);
+		sg_diags_add(problems, cfg->source, self ? cfg->users->line : cfg->cgi->line,
+			     "%s: no user \"%s\"", self ? "users" : "cgi", name);
 		return -1;
 	}
 	struct passwd copy = *pw;
@@ -110,7 +126,7 @@ static int load_one(struct sg_config *cfg, const struct sg_config *prev, const c
 	snprintf(home, sizeof home, "%s", pw->pw_dir);
 	copy.pw_name = pw_name;
 	copy.pw_dir = home;
-	if (load_user(cfg, &copy, problems, warnings) == 0)
+	if (load_user(cfg, &copy, self, problems, warnings) == 0)
 		return 0;
 	keep_previous(cfg, prev, pw_name);
 	return -1;
@@ -144,7 +160,7 @@ int sg_users_load(struct sg_config *cfg, const struct sg_config *prev, const cha
 {
 	const struct sg_users_conf *u = cfg->users;
 	int refused = 0;
-	if (u == NULL) {
+	if (u == NULL && cfg->cgi == NULL) {
 		if (only != NULL) {
 			sg_diags_add(problems, cfg->source, 0, "no users group: self-service is off");
 			return 1;
@@ -152,22 +168,34 @@ int sg_users_load(struct sg_config *cfg, const struct sg_config *prev, const cha
 		return 0;
 	}
 	if (only != NULL) {
-		if (!allowed(u, only)) {
-			sg_diags_add(problems, cfg->source, u->line, "user \"%s\" is not in "
-				     "users.allow or users.allow_group", only);
+		if (!allowed(u, only) && !sg_cgi_allowed(cfg->cgi, only)) {
+			sg_diags_add(problems, cfg->source, u != NULL ? u->line : cfg->cgi->line,
+				     "user \"%s\" is not in users.allow or users.allow_group%s", only,
+				     cfg->cgi != NULL ? " (nor in cgi.allow or cgi.allow_group)" : "");
 			return 1;
 		}
 		return load_one(cfg, prev, only, problems, warnings) < 0;
 	}
-	if (u->allow_group[0] != '\0' && getgrnam(u->allow_group) == NULL)
+	if (u != NULL && u->allow_group[0] != '\0' && getgrnam(u->allow_group) == NULL)
 		sg_diags_add(problems, cfg->source, u->line, "users.allow_group: no group \"%s\"",
 			     u->allow_group);
+	if (cfg->cgi != NULL && cfg->cgi->allow_group[0] != '\0' &&
+	    getgrnam(cfg->cgi->allow_group) == NULL)
+		sg_diags_add(problems, cfg->source, cfg->cgi->line, "cgi.allow_group: no group "
+			     "\"%s\"", cfg->cgi->allow_group);
 	/* Copied first: getpwnam may reuse getgrnam's storage. */
-	char (*names)[SG_NAME_MAX];
-	int n = sg_users_names(u, &names);
+	char (*names)[SG_NAME_MAX] = NULL;
+	int n = u != NULL ? sg_users_names(u, &names) : 0;
 	for (int i = 0; i < n; i++)
 		refused += load_one(cfg, prev, names[i], problems, warnings) < 0;
 	free(names);
+	/* CGI users without self-service: their CGI app only. */
+	n = cfg->cgi != NULL ? sg_cgi_names(cfg->cgi, &names) : 0;
+	for (int i = 0; i < n; i++)
+		if (!allowed(u, names[i]))
+			refused += load_one(cfg, prev, names[i], problems, warnings) < 0;
+	if (cfg->cgi != NULL)
+		free(names);
 	return refused;
 }
 
@@ -175,7 +203,7 @@ int sg_users_load(struct sg_config *cfg, const struct sg_config *prev, const cha
 static void load_logged(struct sg_config *cfg, const struct sg_config *prev, const char *only)
 {
 	struct sg_diags problems = { 0 }, warnings = { 0 };
-	if (cfg->users == NULL)
+	if (cfg->users == NULL && cfg->cgi == NULL)
 		return;
 	int refused = sg_users_load(cfg, prev, only, &problems, &warnings);
 	for (int i = 0; i < problems.n; i++)
@@ -202,10 +230,14 @@ static int copy_config(const struct sg_config *cfg, struct sg_config *out)
 	out->listeners = malloc((size_t)cfg->n_listeners * sizeof *out->listeners + 1);
 	out->apps = malloc((size_t)cfg->n_apps * sizeof *out->apps + 1);
 	out->users = malloc(sizeof *out->users);
-	if (out->listeners == NULL || out->apps == NULL || out->users == NULL) {
+	out->cgi = cfg->cgi != NULL ? malloc(sizeof *out->cgi) : NULL;
+	if (out->listeners == NULL || out->apps == NULL || out->users == NULL ||
+	    (cfg->cgi != NULL && out->cgi == NULL)) {
 		sg_config_free(out);
 		return -1;
 	}
+	if (cfg->cgi != NULL)
+		memcpy(out->cgi, cfg->cgi, sizeof *out->cgi);
 	memcpy(out->listeners, cfg->listeners, (size_t)cfg->n_listeners * sizeof *out->listeners);
 	memcpy(out->users, cfg->users, sizeof *out->users);
 	return 0;

@@ -18,6 +18,8 @@ struct sg_fs_bind {
 	char path[PATH_MAX]; /* absolute; where it appears in the cell (= the host path) */
 	int fd;              /* O_PATH, resolved by sg_fs_view_add */
 	bool writable;       /* read-write and noexec; else read-only */
+	bool exec;           /* read-only, and Landlock allows execve beneath
+			      * (CGI roots); never with writable */
 };
 
 struct sg_fs_view {

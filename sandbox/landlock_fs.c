@@ -90,10 +90,14 @@ const char *sg_ll_add_fs_rules(int ruleset, uint64_t handled, const struct sg_fs
 	/* The app's own paths: read, or read and write. Not execute, even on
 	 * read-only ones: rights add up down a hierarchy, so a writable
 	 * directory inside the app's would become executable. (A venv's .so
-	 * files still load: Landlock's EXECUTE is about execve, not mmap.) */
+	 * files still load: Landlock's EXECUTE is about execve, not mmap.)
+	 * The exception, CGI roots (exec), hold no writable place: the
+	 * configuration refuses a writable directory inside one. */
 	for (int i = 0; step == NULL && i < fs->n_binds; i++)
 		step = add_rule_path(ruleset, fs->binds[i].path,
-				     fs->binds[i].writable ? LL_READ_WRITE : LL_READ, handled, false);
+				     fs->binds[i].writable ? LL_READ_WRITE
+				     : fs->binds[i].exec  ? LL_READ_EXEC
+							  : LL_READ, handled, false);
 	/* The worker binary lies outside the view: only this exec reaches it. */
 	if (step == NULL && exe_fd >= 0)
 		step = add_rule_fd(ruleset, exe_fd, LL_FS_EXECUTE | LL_FS_READ_FILE, handled);
