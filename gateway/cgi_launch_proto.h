@@ -71,6 +71,8 @@ enum sg_cgi_exit {
 	SG_CGI_EXIT_UNAVAILABLE = 69, /* EX_UNAVAILABLE: gateway unreachable, 503 */
 	SG_CGI_EXIT_SOFTWARE = 70,    /* EX_SOFTWARE: protocol error, cell failed, 502/504 */
 	SG_CGI_EXIT_OSERR = 71,       /* EX_OSERR: a call failed in the launcher */
+	SG_CGI_EXIT_NOPERM = 77,      /* EX_NOPERM: this uid may not use the launcher
+				       * socket (frontends, allow_uids), 403 */
 	SG_CGI_EXIT_BAD_USER = 102,   /* the target user is unknown / not allowed */
 	SG_CGI_EXIT_BAD_PATH = 104,   /* relative path, "..", or not a CGI request */
 	SG_CGI_EXIT_LOW_UID = 107,    /* uid below min_uid (or 0) */

@@ -76,14 +76,19 @@ static int open_listeners(struct sg_gateway *gw, struct sg_error *err)
 		l->conf = gw->cfg.listeners[i];
 		l->gw = gw;
 		l->watch.fn = sg_listener_ready;
-		l->watch.fd = sg_listen_open(&l->conf.addr, l->conf.socket_mode, l->conf.socket_gid, err);
+		int type = l->conf.kind == SG_LISTEN_CGI ? SOCK_SEQPACKET : SOCK_STREAM;
+		l->watch.fd = sg_listen_open_type(&l->conf.addr, type, l->conf.socket_mode,
+						  l->conf.socket_gid, err);
 		if (l->watch.fd < 0)
 			return -1;
 		gw->n_listeners++;
 		if (sg_loop_add(&gw->loop, &l->watch, EPOLLIN, err) < 0)
 			return -1;
-		sg_info("listening for %s on %s", l->conf.kind == SG_LISTEN_HTTP ? "HTTP" : "SCGI",
-			l->conf.addr.text);
+		static const char *const what[] = { [SG_LISTEN_HTTP] = "HTTP",
+						    [SG_LISTEN_SCGI] = "SCGI",
+						    [SG_LISTEN_CGI] = "CGI launchers" };
+		sg_info("listening for %s%s on %s", what[l->conf.kind],
+			l->conf.cgi ? " (CGI)" : "", l->conf.addr.text);
 	}
 	return 0;
 }

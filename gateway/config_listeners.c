@@ -1,5 +1,5 @@
-/* One entry of `listeners`: its name, http or scgi, its address,
- * socket_mode, socket_group and allow_uids; and the list of them. */
+/* One entry of `listeners`: its name, http, scgi or launcher, its address,
+ * socket_mode, socket_group, allow_uids and cgi; and the list of them. */
 #include "config_internal.h"
 
 #include <stdint.h>
@@ -63,11 +63,13 @@ static void parse_listener_socket(struct parse_ctx *c, const config_setting_t *m
 			cfg_get_mode(c, mode, &l->socket_mode);
 	}
 	/* S8: anyone who can connect to an SCGI socket can forge REMOTE_USER,
-	 * HTTPS or SCRIPT_NAME, so "others" must not be able to write to it. */
-	if (l->kind == SG_LISTEN_SCGI && (l->socket_mode & 0002))
+	 * HTTPS or SCRIPT_NAME, so "others" must not be able to write to it;
+	 * nor to a launcher socket, where they could forge a whole CGI request
+	 * (suEXEC lets only the web server's user call it). */
+	if (l->kind != SG_LISTEN_HTTP && (l->socket_mode & 0002))
 		cfg_problem(c, mode, "socket_mode %#o lets every local user connect and forge "
-				     "SCGI variables (S8); drop the write bit for others",
-			    l->socket_mode);
+				     "%s variables (S8); drop the write bit for others",
+			    l->socket_mode, l->kind == SG_LISTEN_SCGI ? "SCGI" : "CGI");
 	if (group != NULL) {
 		if (tcp)
 			cfg_problem(c, group, "socket_group applies only to unix: sockets; a TCP "
@@ -93,15 +95,48 @@ static void parse_listener_name(struct parse_ctx *c, const config_setting_t *s,
 	snprintf(c->label, sizeof c->label, "listener \"%s\"", l->name);
 }
 
+/* cgi = true: an SCGI listener whose every request runs a CGI script. */
+static void parse_listener_cgi(struct parse_ctx *c, const config_setting_t *s,
+			       struct sg_listener_conf *l)
+{
+	if (config_setting_type(s) != CONFIG_TYPE_BOOL)
+		cfg_problem(c, s, "cgi must be true or false");
+	else if (l->kind != SG_LISTEN_SCGI)
+		cfg_problem(c, s, "cgi = true applies only to scgi listeners (a launcher "
+				  "listener is always CGI; an HTTP one never)");
+	else
+		l->cgi = config_setting_get_bool(s);
+}
+
+/* Which of http, scgi, launcher the entry gives (exactly one), or -1. */
+static int listener_kind(struct parse_ctx *c, int line, const config_setting_t *http,
+			 const config_setting_t *scgi, const config_setting_t *launcher)
+{
+	int n = (http != NULL) + (scgi != NULL) + (launcher != NULL);
+	if (n > 1) {
+		cfg_problem_at(c, line, "listener has more than one of http, scgi and launcher; "
+					"give one of them");
+		return -1;
+	}
+	if (n == 0) {
+		cfg_problem_at(c, line, "listener needs an address: http = \"HOST:PORT\", "
+					"scgi = \"unix:/path\" or launcher = \"unix:/path\"");
+		return -1;
+	}
+	return http != NULL ? SG_LISTEN_HTTP : scgi != NULL ? SG_LISTEN_SCGI : SG_LISTEN_CGI;
+}
+
 static void parse_listener(struct parse_ctx *c, const config_setting_t *g,
 			   struct sg_listener_conf *l)
 {
-	const config_setting_t *name = NULL, *http = NULL, *scgi = NULL, *mode = NULL,
-			       *group = NULL, *allow = NULL;
+	const config_setting_t *name = NULL, *http = NULL, *scgi = NULL, *launcher = NULL,
+			       *mode = NULL, *group = NULL, *allow = NULL, *cgi = NULL;
 	struct cfg_key keys[] = {
 		{ "name", &name }, { "http", &http }, { "scgi", &scgi },
-		{ "socket_mode", &mode }, { "socket_group", &group }, { "allow_uids", &allow },
+		{ "launcher", &launcher }, { "socket_mode", &mode }, { "socket_group", &group },
+		{ "allow_uids", &allow }, { "cgi", &cgi },
 	};
+	static const char *const key_of[] = { "http", "scgi", "launcher" };
 	memset(l, 0, sizeof *l);
 	l->socket_gid = (gid_t)-1;
 	l->line = cfg_line_of(g);
@@ -110,22 +145,24 @@ static void parse_listener(struct parse_ctx *c, const config_setting_t *g,
 	if (name != NULL)
 		parse_listener_name(c, name, l);
 
-	if (http != NULL && scgi != NULL) {
-		cfg_problem_at(c, l->line, "listener has both http and scgi; give one of them");
+	int kind = listener_kind(c, l->line, http, scgi, launcher);
+	if (kind < 0)
 		return;
-	}
-	if (http == NULL && scgi == NULL) {
-		cfg_problem_at(c, l->line, "listener needs an address: http = \"HOST:PORT\" or "
-					   "scgi = \"unix:/path\"");
-		return;
-	}
-	l->kind = http != NULL ? SG_LISTEN_HTTP : SG_LISTEN_SCGI;
+	l->kind = (enum sg_listener_kind)kind;
 	l->socket_mode = l->kind == SG_LISTEN_HTTP ? 0600 : 0660;
-	bool addr_ok = cfg_get_addr(c, http != NULL ? http : scgi, http != NULL ? "http" : "scgi",
-				    &l->addr);
+	const config_setting_t *addr = http != NULL ? http : scgi != NULL ? scgi : launcher;
+	bool addr_ok = cfg_get_addr(c, addr, key_of[kind], &l->addr);
+	/* sandgate-cgi passes descriptors (SCM_RIGHTS): a Unix socket only. */
+	if (addr_ok && l->kind == SG_LISTEN_CGI && !l->addr.is_unix) {
+		cfg_problem(c, addr, "launcher needs a unix: socket (sandgate-cgi passes its "
+				     "descriptors over it)");
+		addr_ok = false;
+	}
 	parse_listener_socket(c, mode, group, addr_ok, l);
 	if (allow != NULL)
 		parse_allow_uids(c, allow, addr_ok, l);
+	if (cgi != NULL)
+		parse_listener_cgi(c, cgi, l);
 }
 
 void cfg_parse_listeners(struct parse_ctx *c, const config_setting_t *s, struct sg_config *cfg)

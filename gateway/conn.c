@@ -1,7 +1,8 @@
 /* Routed connections: accept on a shared listener (HTTP or SCGI), check
  * the peer of a Unix-socket HTTP listener (SO_PEERCRED, P4), read the
  * request head with a size cap and a deadline, parse it, pick the app and
- * hand the connection to its cell.
+ * hand the connection to its cell (on an SCGI listener with cgi = true:
+ * the CGI app of the script's owner; launcher sockets are cgi_conn.c's).
  *
  * The head is read with MSG_PEEK and only the bytes of the head itself are
  * consumed once it parses, so no body byte ever enters the gateway: the
@@ -11,6 +12,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +20,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "cgi.h"
 #include "envblock.h"
 #include "http_head.h"
 #include "listener.h"
@@ -78,6 +81,32 @@ static void conn_close(struct sg_conn *c, int status)
 	conn_free(c);
 }
 
+/* A listener with cgi = true: the head names a script (SCRIPT_FILENAME)
+ * that cgi_route.c checks; it runs in its owner's CGI app, which answers
+ * on the client socket. The gateway keeps a copy, as for a routed one. */
+static void conn_hand_over_cgi(struct sg_conn *c, const char *env, size_t env_len)
+{
+	struct sg_gateway *gw = c->gw;
+	int fd = c->watch.fd;
+	conn_unlink(c);
+	conn_free(c);
+	struct sg_cgi_job job;
+	if (sg_cgi_prepare(gw, SG_CGI_FROM_SCGI, env, env_len, &job) < 0) {
+		sg_reply_send(fd, SG_PROTO_SCGI, job.http_status);
+		close(fd);
+	} else {
+		int keep = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+		if (keep < 0) {
+			sg_warn("CGI over SCGI: 503 for a request: dup: %s", strerror(errno));
+			sg_reply_send(fd, SG_PROTO_SCGI, 503);
+			close(fd);
+		} else {
+			sg_dispatch_cgi(job.app, SG_PROTO_CGI_SCGI, &fd, 1, keep, &job);
+		}
+	}
+	sg_cgi_job_free(&job);
+}
+
 /* The connection leaves the gateway's hands: the head is consumed from the
  * socket (it was only peeked) and the fd goes to a cell. */
 static void conn_hand_over(struct sg_conn *c, const char *env, size_t env_len, size_t consumed)
@@ -92,6 +121,10 @@ static void conn_hand_over(struct sg_conn *c, const char *env, size_t env_len, s
 			return;
 		}
 		left -= (size_t)n;
+	}
+	if (c->l->conf.cgi) {
+		conn_hand_over_cgi(c, env, env_len);
+		return;
 	}
 	const char *host = NULL, *uri;
 	size_t host_len = 0, uri_len = 0;
@@ -254,7 +287,7 @@ static void conn_open(struct sg_listener *l, int fd, const struct sockaddr_stora
 
 /* The listener stays level-triggered readable while accept fails for want
  * of descriptors; it is unwatched for a moment instead (once logged). */
-static void listener_pause(struct sg_listener *l)
+void sg_listener_pause(struct sg_listener *l)
 {
 	sg_loop_del(&l->gw->loop, &l->watch);
 	l->paused_until_ms = sg_now_ms() + EMFILE_PAUSE_MS;
@@ -279,6 +312,10 @@ void sg_listener_ready(struct sg_watch *w, uint32_t events)
 {
 	struct sg_listener *l = sg_container_of(w, struct sg_listener, watch);
 	(void)events;
+	if (l->conf.kind == SG_LISTEN_CGI) {
+		sg_cgi_listener_ready(l);
+		return;
+	}
 	for (int i = 0; i < 64; i++) {
 		struct sockaddr_storage ss;
 		socklen_t len = sizeof ss;
@@ -288,7 +325,7 @@ void sg_listener_ready(struct sg_watch *w, uint32_t events)
 		int fd = accept4(w->fd, (struct sockaddr *)&ss, &len, SOCK_CLOEXEC);
 		if (fd < 0) {
 			if (errno == EMFILE || errno == ENFILE)
-				listener_pause(l);
+				sg_listener_pause(l);
 			else if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
 				sg_warn("accept on %s: %s", l->conf.addr.text, strerror(errno));
 			return;
@@ -319,10 +356,12 @@ void sg_conns_tick(struct sg_gateway *gw, uint64_t now)
 		if (now >= c->deadline_ms)
 			conn_close(c, conn_proto(c) == SG_PROTO_HTTP ? 408 : 0);
 	}
+	sg_cgi_conns_tick(gw, now);
 }
 
 void sg_conns_close_all(struct sg_gateway *gw)
 {
 	while (gw->conns != NULL)
 		conn_close(gw->conns, 503);
+	sg_cgi_conns_close_all(gw);
 }

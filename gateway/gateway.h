@@ -71,6 +71,8 @@ struct sg_gateway {
 	struct sg_cell *cells;   /* every live cell, serving or draining */
 	struct sg_conn *conns;   /* routed connections reading their head */
 	int n_conns;
+	struct sg_cgi_conn *cgi_conns; /* launcher connections reading their message */
+	int n_cgi_conns;
 	uint64_t next_request_id;
 	bool stopping;
 	uint64_t stop_deadline_ms;
@@ -96,9 +98,19 @@ void sg_dispatch(struct sg_app *app, int fd, enum sg_proto proto, const char *en
 
 /* conn.c */
 void sg_listener_ready(struct sg_watch *w, uint32_t events);
+/* Out of descriptors: the listener is unwatched for a moment (logged). */
+void sg_listener_pause(struct sg_listener *l);
 void sg_conns_tick(struct sg_gateway *gw, uint64_t now);
 void sg_conns_close_all(struct sg_gateway *gw);
 void sg_listeners_tick(struct sg_gateway *gw, uint64_t now);
+
+/* cgi_conn.c: the launcher socket (SG_LISTEN_CGI, cgi_launch_proto.h):
+ * accept, check the peer, take the one message with its three
+ * descriptors (bounded, within a deadline), then sg_cgi_prepare and
+ * sg_dispatch_cgi, or a verdict refusing it. */
+void sg_cgi_listener_ready(struct sg_listener *l);
+void sg_cgi_conns_tick(struct sg_gateway *gw, uint64_t now);
+void sg_cgi_conns_close_all(struct sg_gateway *gw);
 
 /* route.c: the app for a request that came in on listener l, routed on
  * the path the worker will serve. NULL with *status 400 (a path the worker

@@ -44,7 +44,13 @@ static int bind_unix(int fd, const struct sg_addr *a, int mode, gid_t group,
 
 int sg_listen_open(const struct sg_addr *a, int mode, gid_t group, struct sg_error *err)
 {
-	int fd = socket(a->ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	return sg_listen_open_type(a, SOCK_STREAM, mode, group, err);
+}
+
+int sg_listen_open_type(const struct sg_addr *a, int type, int mode, gid_t group,
+			struct sg_error *err)
+{
+	int fd = socket(a->ss.ss_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return sg_fail_errno(err, "socket for %s", a->text);
 	int one = 1;

@@ -12,6 +12,10 @@
 
 /* group: -1 to keep the gateway's group. Returns the descriptor or -1. */
 int sg_listen_open(const struct sg_addr *a, int mode, gid_t group, struct sg_error *err);
+/* The same with a socket type: SOCK_SEQPACKET for the launcher socket
+ * (Unix only), SOCK_STREAM otherwise. */
+int sg_listen_open_type(const struct sg_addr *a, int type, int mode, gid_t group,
+			struct sg_error *err);
 
 /* Removes a Unix socket's path when the gateway stops serving it. */
 void sg_listen_unlink(const struct sg_addr *a);

@@ -27,7 +27,7 @@ bool sg_peer_permitted(const struct sg_listener_conf *l, const struct sg_fronten
 		return listed(l->allow_uids, l->n_allow_uids, peer);
 	if (f->set)
 		return listed(f->uids, f->n, peer);
-	return l->kind == SG_LISTEN_SCGI;
+	return l->kind != SG_LISTEN_HTTP; /* SCGI and launcher sockets: their mode */
 }
 
 static struct refused {

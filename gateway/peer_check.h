@@ -13,7 +13,7 @@
  * listener's allow_uids when it has any (they override frontends for that
  * listener); else the frontends when the key is set; else, as before
  * frontends existed, nobody on an HTTP listener (its owner only) and
- * anyone the socket's mode lets in on an SCGI listener. TCP listeners are
+ * anyone the socket's mode lets in on an SCGI or launcher listener. TCP listeners are
  * not checked (a port has no peer uid): always true. */
 bool sg_peer_permitted(const struct sg_listener_conf *l, const struct sg_frontends *f,
 		       uid_t gateway_uid, uid_t peer);

@@ -50,8 +50,29 @@ size_t sg_reply_format(enum sg_proto proto, int status, char *buf, size_t cap)
 	return n > 0 && (size_t)n < cap ? (size_t)n : 0;
 }
 
+void sg_reply_verdict(int fd, enum sg_cgi_outcome outcome, int http_status, int wait_status,
+		      int exit_code, const char *reason)
+{
+	struct sg_cgi_verdict v = { .magic = SG_CGI_VERDICT_MAGIC, .outcome = (uint32_t)outcome,
+				    .wait_status = wait_status, .http_status = http_status,
+				    .exit_code = exit_code };
+	snprintf(v.reason, sizeof v.reason, "%s", reason);
+	ssize_t w = send(fd, &v, sizeof v, MSG_DONTWAIT | MSG_NOSIGNAL);
+	(void)w;
+	if (outcome != SG_CGI_ACCEPTED)
+		shutdown(fd, SHUT_WR);
+}
+
 void sg_reply_send(int fd, enum sg_proto proto, int status)
 {
+	if (proto == SG_PROTO_CGI_LAUNCH) {
+		char reason[96];
+		snprintf(reason, sizeof reason, "the gateway answered %d %s (its log says why)",
+			 status, sg_reply_reason(status));
+		sg_reply_verdict(fd, SG_CGI_FAILED, status, 0,
+				 status == 503 ? SG_CGI_EXIT_UNAVAILABLE : SG_CGI_EXIT_SOFTWARE, reason);
+		return;
+	}
 	char buf[512];
 	size_t n = sg_reply_format(proto, status, buf, sizeof buf);
 	if (n > 0) {

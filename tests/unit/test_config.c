@@ -407,10 +407,11 @@ static void test_listener_defaults(void)
 static void test_listener_bad(void)
 {
 	expect_one("listeners = ( { http = \"127.0.0.1:1\"; scgi = \"127.0.0.1:2\"; } );\n" APP,
-		   "test.conf:1: listener has both http and scgi; give one of them");
+		   "test.conf:1: listener has more than one of http, scgi and launcher; give one "
+		   "of them");
 	expect_one("listeners = (\n  { socket_mode = 0600; } );\n" APP,
-		   "test.conf:2: listener needs an address: http = \"HOST:PORT\" or scgi = "
-		   "\"unix:/path\"");
+		   "test.conf:2: listener needs an address: http = \"HOST:PORT\", scgi = "
+		   "\"unix:/path\" or launcher = \"unix:/path\"");
 	expect_prefix("listeners = ( { http = \"nowhere\"; } );\n" APP,
 		      "test.conf:1: listener: http: ");
 	expect_one("listeners = ( { scgi = \"unix:/tmp/s.sock\"; socket_mode = 0666; } );\n" APP,
@@ -421,6 +422,34 @@ static void test_listener_bad(void)
 		   "\"127.0.0.1:8080\"; } );");
 	expect_one("listeners = ( \"127.0.0.1:1\" );\n" APP,
 		   "test.conf:1: each listeners entry must be a group { ... }, not a string");
+}
+
+/* The launcher socket (sandgate-cgi) and SCGI listeners with cgi = true. */
+static void test_listener_cgi(void)
+{
+	expect_ok("listeners = ( { launcher = \"unix:/tmp/c.sock\"; },\n"
+		  "  { scgi = \"unix:/tmp/s.sock\"; cgi = true; } );\n" APP);
+	CHECK(cfg.n_listeners == 2);
+	CHECK(cfg.listeners[0].kind == SG_LISTEN_CGI && cfg.listeners[0].socket_mode == 0660);
+	CHECK(!cfg.listeners[0].cgi);
+	CHECK(cfg.listeners[1].kind == SG_LISTEN_SCGI && cfg.listeners[1].cgi);
+	expect_one("listeners = ( { launcher = \"127.0.0.1:9000\"; } );\n" APP,
+		   "test.conf:1: listener: launcher needs a unix: socket (sandgate-cgi passes its "
+		   "descriptors over it)");
+	expect_one("listeners = ( { launcher = \"unix:/tmp/c.sock\"; socket_mode = 0662; } );\n"
+		   APP, "test.conf:1: listener: socket_mode 0662 lets every local user connect "
+		   "and forge CGI variables (S8); drop the write bit for others");
+	expect_one("listeners = ( { http = \"127.0.0.1:1\"; cgi = true; } );\n" APP,
+		   "test.conf:1: listener: cgi = true applies only to scgi listeners (a launcher "
+		   "listener is always CGI; an HTTP one never)");
+	expect_one("listeners = ( { launcher = \"unix:/tmp/c.sock\"; cgi = true; } );\n" APP,
+		   "test.conf:1: listener: cgi = true applies only to scgi listeners (a launcher "
+		   "listener is always CGI; an HTTP one never)");
+	expect_one("listeners = ( { scgi = \"unix:/tmp/s.sock\"; cgi = 1; } );\n" APP,
+		   "test.conf:1: listener: cgi must be true or false");
+	expect_one("listeners = ( { scgi = \"unix:/tmp/s.sock\"; launcher = \"unix:/tmp/c\"; } );\n"
+		   APP, "test.conf:1: listener has more than one of http, scgi and launcher; "
+		   "give one of them");
 }
 
 static void test_allow_uids(void)
@@ -1342,6 +1371,7 @@ int main(void)
 	RUN(test_socket_group_needs_unix_socket);
 	RUN(test_listener_defaults);
 	RUN(test_listener_bad);
+	RUN(test_listener_cgi);
 	RUN(test_allow_uids);
 	RUN(test_too_many_listeners);
 	RUN(test_names);

@@ -88,6 +88,11 @@ static void test_permitted(void)
 	CHECK(sg_peer_permitted(&scgi, &web, gw, 0));
 	/* TCP has no peer uid. */
 	CHECK(sg_peer_permitted(&tcp, &web, gw, bob));
+	/* The launcher socket: as SCGI (its mode, else frontends). */
+	struct sg_listener_conf launcher = listener(SG_LISTEN_CGI, true);
+	CHECK(sg_peer_permitted(&launcher, &none, gw, bob));
+	CHECK(sg_peer_permitted(&launcher, &web, gw, www));
+	CHECK(!sg_peer_permitted(&launcher, &web, gw, bob));
 }
 
 int main(void)

@@ -1,0 +1,231 @@
+"""The CGI transport: sandgate-cgi (gateway/cgi_launcher.c) and the gateway's
+launcher socket (gateway/cgi_conn.c), cgi_launch_proto.h between them.
+
+These tests check the transport, not the decision: whatever cgi_route.c
+answers (a refusal with its status and reason), the launcher must write
+that status as a CGI response, print the reason to stderr and exit with the
+verdict's code. The launcher runs here as the web server would run it:
+a CGI environment, stdin/stdout/stderr of its own.
+"""
+import array
+import os
+import socket
+import struct
+import subprocess
+
+import pytest
+
+from conftest import IO_TIMEOUT, BUILD_DIR, needs_root, wait_until
+
+LAUNCHER = BUILD_DIR / "sandgate-cgi"
+LAUNCH_MAGIC = 0x53474331
+VERDICT_MAGIC = 0x53474356
+VERDICT = struct.Struct("=IIiiiI200s")
+# enum sg_cgi_exit
+EXIT_USAGE, EXIT_UNAVAILABLE, EXIT_SOFTWARE, EXIT_NOPERM = 64, 69, 70, 77
+CHECK_CODES = {102, 104, 107, 108, 114, 115, 116, 117, 118, 119, 120, 121}
+
+CONF = '''\
+%(frontends)s
+listeners = (
+    { launcher = "unix:%(sock)s"; %(extra)s }
+);
+apps = ( { name = "hello"; module = "%(app)s"; processes = 1;
+           socket = "unix:%(app_sock)s"; } );
+'''
+
+CGI_ENV = {"GATEWAY_INTERFACE": "CGI/1.1", "REQUEST_METHOD": "GET",
+           "PATH_INFO": "/~sg-alice/cgi-bin/env.py/x", "SCRIPT_NAME": "/sandgate-cgi",
+           "QUERY_STRING": "q=1", "SERVER_PROTOCOL": "HTTP/1.1"}
+
+
+def start(sandgate, workdir, apps, frontends="", extra=""):
+    sock = workdir / "cgi.sock"
+    app_sock = workdir / "hello.sock"
+    conf = workdir / "sandgate.conf"
+    conf.write_text(CONF % {"frontends": frontends, "sock": sock, "extra": extra,
+                            "app": apps / "hello.py", "app_sock": app_sock})
+    sg = sandgate("-c", conf, scgi=["unix:%s" % app_sock])
+    assert sg.wait_for_log("listening for CGI launchers on unix:%s" % sock)
+    return sg, sock
+
+
+def run_launcher(sock, env=None, argv=(), user=None):
+    full = dict(CGI_ENV if env is None else env)
+    if sock is not None:
+        full["SANDGATE_CGI_SOCKET"] = str(sock)
+    cmd = [str(LAUNCHER)] + list(argv)
+    if user:
+        cmd = ["setpriv", "--reuid=%s" % user, "--regid=%s" % user, "--clear-groups"] + cmd
+    return subprocess.run(cmd, env=full, stdin=subprocess.DEVNULL, capture_output=True,
+                          timeout=IO_TIMEOUT)
+
+
+def status_written(out):
+    """The NNN of a 'Status: NNN Reason' head the launcher wrote, or None."""
+    head, sep, body = out.partition(b"\r\n\r\n")
+    lines = head.split(b"\r\n")
+    if not sep or not lines[0].startswith(b"Status: ") or \
+            b"Content-Type: text/plain" not in lines[1:]:
+        return None
+    code = int(lines[0].split()[1])
+    assert body.startswith(b"%d " % code), out
+    return code
+
+
+# ---------------------------------------------------------------- the launcher alone
+
+def test_outside_cgi_is_a_usage_error(workdir):
+    proc = run_launcher(workdir / "none.sock", env={})
+    assert proc.returncode == EXIT_USAGE
+    assert b"usage: sandgate-cgi" in proc.stderr
+    assert proc.stdout == b""
+    # arguments are refused too: it is never run by hand
+    proc = run_launcher(workdir / "none.sock", argv=["x"])
+    assert proc.returncode == EXIT_USAGE
+
+
+def test_no_gateway_answers_503(workdir):
+    proc = run_launcher(workdir / "none.sock")
+    assert proc.returncode == EXIT_UNAVAILABLE, proc.stderr
+    assert status_written(proc.stdout) == 503
+    assert proc.stderr.startswith(b"sandgate-cgi: cannot reach the gateway at ")
+
+
+# ---------------------------------------------------------------- through the gateway
+
+def test_refusal_comes_back_as_a_response(sandgate, workdir, apps):
+    """The gateway's decision (today: cgi_route.c's) travels back intact:
+    its status written on stdout, its reason on stderr, its exit code."""
+    sg, sock = start(sandgate, workdir, apps)
+    proc = run_launcher(sock)
+    status = status_written(proc.stdout)
+    assert status in (400, 403, 404, 500, 503), proc.stdout
+    assert proc.returncode in CHECK_CODES | {EXIT_UNAVAILABLE, EXIT_SOFTWARE}
+    assert proc.returncode != EXIT_UNAVAILABLE or status == 503
+    line = proc.stderr.decode()
+    assert line.startswith("sandgate-cgi: ") and line.endswith("\n"), line
+    assert "cannot reach" not in line and "without a verdict" not in line
+    assert sg.wait_for_log("cgi: refused")
+
+
+@needs_root
+def test_peer_not_in_frontends_refused(sandgate, workdir, apps, test_users):
+    """sg-bob can open the socket (its group is his) but is no front end:
+    403 and exit 77, logged once. allow_uids on the listener lets him in."""
+    sg, sock = start(sandgate, workdir, apps, frontends='frontends = [ "www-data" ];',
+                     extra='socket_group = "sg-bob";')
+    proc = run_launcher(sock, user="sg-bob")
+    assert proc.returncode == EXIT_NOPERM, proc.stderr
+    assert status_written(proc.stdout) == 403
+    assert b"may not use the launcher socket" in proc.stderr
+    assert sg.wait_for_log("refused a connection to unix:%s from uid %d"
+                           % (sock, int(subprocess.check_output(["id", "-u", "sg-bob"]))))
+    # root is always a front end
+    proc = run_launcher(sock)
+    assert proc.returncode != EXIT_NOPERM
+
+
+@needs_root
+def test_allow_uids_lets_a_launcher_in(sandgate, workdir, apps, test_users):
+    sg, sock = start(sandgate, workdir, apps, frontends='frontends = [ "www-data" ];',
+                     extra='socket_group = "sg-bob"; allow_uids = [ "sg-bob" ];')
+    proc = run_launcher(sock, user="sg-bob")
+    assert proc.returncode != EXIT_NOPERM, proc.stderr
+    assert b"may not use the launcher socket" not in proc.stderr
+    assert b"cannot reach" not in proc.stderr
+    assert status_written(proc.stdout) is not None
+
+
+# ---------------------------------------------------------------- malformed messages
+
+def raw_launch(sock, data, fds):
+    """Sends one message as a launcher would and returns the verdict."""
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    s.settimeout(IO_TIMEOUT)
+    s.connect(str(sock))
+    anc = [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", fds))] if fds else []
+    s.sendmsg([data], anc)
+    raw = s.recv(VERDICT.size + 16)
+    s.close()
+    assert len(raw) == VERDICT.size, raw
+    magic, outcome, wait_status, http, code, _, reason = VERDICT.unpack(raw)
+    assert magic == VERDICT_MAGIC
+    return outcome, http, code, reason.split(b"\0")[0].decode()
+
+
+def env_block(pairs):
+    return b"".join(k + b"\0" + v + b"\0" for k, v in pairs)
+
+
+GOOD_ENV = env_block([(b"GATEWAY_INTERFACE", b"CGI/1.1"), (b"PATH_INFO", b"/~sg-alice/x.py")])
+
+
+def message(env=GOOD_ENV, magic=LAUNCH_MAGIC, env_len=None):
+    return struct.pack("=II", magic, len(env) if env_len is None else env_len) + env
+
+
+@pytest.mark.parametrize("case,data,nfds,logged", [
+    ("wrong magic", message(magic=VERDICT_MAGIC), 3, "wrong magic"),
+    ("truncated env", message(env_len=len(GOOD_ENV) + 40), 3, "carries"),
+    ("unterminated env", message(env=b"PATH_INFO\0/x"), 3, "without its NUL"),
+    ("too many fds", message(), 4, "more than 3 descriptors"),
+    ("too few fds", message(), 1, "fewer than 3 descriptors"),
+    ("far too many fds", message(), 12, "more descriptors than it may send"),
+])
+def test_bad_message_refused_and_logged(sandgate, workdir, apps, case, data, nfds, logged):
+    sg, sock = start(sandgate, workdir, apps)
+    null = os.open("/dev/null", os.O_RDWR)
+    try:
+        outcome, http, code, reason = raw_launch(sock, data, [null] * nfds)
+    finally:
+        os.close(null)
+    assert (outcome, http, code) == (3, 500, EXIT_SOFTWARE), (case, reason)
+    assert logged in reason
+    assert sg.wait_for_log("launcher on unix:%s: refused a message from uid 0: " % sock)
+    assert logged in sg.stderr_text()
+
+
+def test_directory_descriptor_refused(sandgate, workdir, apps):
+    """A directory passed as stdin would reach the host's tree from the cell."""
+    sg, sock = start(sandgate, workdir, apps)
+    d = os.open("/", os.O_RDONLY | os.O_DIRECTORY)
+    null = os.open("/dev/null", os.O_RDWR)
+    try:
+        outcome, http, code, reason = raw_launch(sock, message(), [d, null, null])
+    finally:
+        os.close(d)
+        os.close(null)
+    assert (outcome, http) == (3, 500) and "a directory" in reason
+    assert sg.wait_for_log("a directory")
+
+
+# ---------------------------------------------------------------- bounded
+
+def test_many_launchers_bounded(sandgate, workdir, apps):
+    """Connections still sending their message are capped (256): past it a
+    launcher gets 503 at once. Idle ones are dropped after 2 s, so the
+    held ones are opened again on each attempt."""
+    sg, sock = start(sandgate, workdir, apps)
+
+    def attempt():
+        held = []
+        try:
+            for _ in range(256):
+                s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+                s.connect(str(sock))
+                held.append(s)
+            return run_launcher(sock)
+        finally:
+            for s in held:
+                s.close()
+
+    for _ in range(3):
+        proc = attempt()
+        if b"too many launchers" in proc.stderr:
+            break
+    assert b"too many launchers at once" in proc.stderr, proc.stderr
+    assert proc.returncode == EXIT_UNAVAILABLE
+    assert status_written(proc.stdout) == 503
+    # and once they are gone, launchers are served again
+    assert wait_until(lambda: b"too many" not in run_launcher(sock).stderr)
