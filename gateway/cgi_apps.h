@@ -25,4 +25,9 @@ int sg_cgi_names(const struct sg_cgi_conf *cgi, char (**names)[SG_NAME_MAX]);
 int sg_cgi_user_app(const struct sg_config *cfg, struct sg_config *mine, const struct passwd *pw,
 		    const char *path, struct sg_diags *problems, struct sg_diags *warnings);
 
+/* `sandgate check` (cmd_check_cgi.c): the users and group the cgi group
+ * names exist; a line on stderr per user who gets a CGI app. Returns the
+ * number of problems added to d. */
+int sg_cmd_check_cgi(const struct sg_config *cfg, struct sg_diags *d);
+
 #endif

@@ -113,9 +113,11 @@ static int check_dir(const struct sg_cgi_target *t, const struct stat *st, const
 	if (st->st_mode & (S_IWGRP | S_IWOTH))
 		return refuse(r, SG_CGI_EXIT_DIR_WRITABLE, 403, "directory %s writable by %s", dir,
 			      st->st_mode & S_IWOTH ? "others" : "group");
-	if (st->st_uid != t->uid)
-		return refuse(r, SG_CGI_EXIT_OWNER, 403, "directory %s is owned by uid %u, not "
-			      "by the target uid %u", dir, (unsigned)st->st_uid, (unsigned)t->uid);
+	/* Group too, as suEXEC's 120 ("target uid/gid mismatch with directory"). */
+	if (st->st_uid != t->uid || st->st_gid != t->gid)
+		return refuse(r, SG_CGI_EXIT_OWNER, 403, "directory %s is owned by %u:%u, not by "
+			      "the target %u:%u", dir, (unsigned)st->st_uid, (unsigned)st->st_gid,
+			      (unsigned)t->uid, (unsigned)t->gid);
 	return 0;
 }
 

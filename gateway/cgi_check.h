@@ -38,7 +38,7 @@ struct sg_cgi_refusal {
  * link from the root down (each component opened with openat2
  * RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH from its parent's descriptor; the
  * root from the home), every directory from the root down owned by
- * t->uid and not writable by group or others, the script a regular file
+ * t->uid:t->gid and not writable by group or others, the script a regular file
  * of t->uid:t->gid, not writable by group or others, not setuid or
  * setgid, its extension among t's. exact: path names the script itself
  * (SCRIPT_FILENAME); else the script is the first regular file on the way

@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cgi_apps.h"
 #include "config.h"
 #include "sandbox/policy_dir.h"
 #include "users.h"
@@ -220,6 +221,8 @@ int sg_cmd_check(int argc, char **argv)
 			failed = true;
 	/* Each app's seccomp policy: serve would refuse to start its cell. */
 	if (check_policies(&cfg, &d) > 0)
+		failed = true;
+	if (sg_cmd_check_cgi(&cfg, &d) > 0)
 		failed = true;
 
 	print_by_line(&d, file);

@@ -171,7 +171,9 @@ static void test_directories(void)
 	CHECK(chmod(root, 0755) == 0);
 	if (geteuid() != 0)
 		return;
-	CHECK(chown(p, 0, 0) == 0);
+	CHECK(chown(p, 0, gid) == 0);
+	CHECK(check("/cgi-bin/sub/s.py", true, NULL) == SG_CGI_EXIT_OWNER);
+	CHECK(chown(p, uid, gid + 1) == 0); /* suEXEC checks the group too */
 	CHECK(check("/cgi-bin/sub/s.py", true, NULL) == SG_CGI_EXIT_OWNER);
 	CHECK(chown(p, uid, gid) == 0);
 	CHECK(check("/cgi-bin/sub/s.py", true, NULL) == 0);
