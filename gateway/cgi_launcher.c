@@ -11,8 +11,8 @@
  * launcher keeps its stdout until the gateway's first verdict: a final one
  * (refused, failed) is answered on it; SG_CGI_ACCEPTED lets go of it.
  *
- * Reads SANDGATE_CGI_SOCKET only; exit status: the script's, or enum
- * sg_cgi_exit (packaging/sandgate-cgi.1). */
+ * Of its environment it reads GATEWAY_INTERFACE and SANDGATE_CGI_SOCKET;
+ * the exit status is the script's, or enum sg_cgi_exit (sandgate-cgi(1)). */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -198,10 +198,12 @@ static int finish(const struct sg_cgi_verdict *v, int out)
 	return exit_code_of(v);
 }
 
-int main(int argc, char **argv)
+/* Arguments are ignored: a web server passes a query string without '='
+ * as argv (CGI/1.1 section 4.4, the ISINDEX search string); the script
+ * gets QUERY_STRING in its environment all the same. */
+int main(void)
 {
-	(void)argv;
-	if (argc > 1 || getenv("GATEWAY_INTERFACE") == NULL) {
+	if (getenv("GATEWAY_INTERFACE") == NULL) {
 		fprintf(stderr, "usage: sandgate-cgi (run by a web server as a CGI program, "
 				"with GATEWAY_INTERFACE set; see sandgate-cgi(1))\n");
 		return SG_CGI_EXIT_USAGE;

@@ -80,9 +80,14 @@ def test_outside_cgi_is_a_usage_error(workdir):
     assert proc.returncode == EXIT_USAGE
     assert b"usage: sandgate-cgi" in proc.stderr
     assert proc.stdout == b""
-    # arguments are refused too: it is never run by hand
-    proc = run_launcher(workdir / "none.sock", argv=["x"])
-    assert proc.returncode == EXIT_USAGE
+
+
+def test_arguments_are_ignored(workdir):
+    """Apache passes a query string without '=' as argv (CGI's ISINDEX
+    search string): not a usage error."""
+    proc = run_launcher(workdir / "none.sock", argv=["foo", "bar"])
+    assert proc.returncode == EXIT_UNAVAILABLE, proc.stderr
+    assert status_written(proc.stdout) == 503
 
 
 def test_no_gateway_answers_503(workdir):
