@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* The user's and group's names for the cell's passwd and group files;
  * an id without a name gets "app". */
@@ -45,10 +46,15 @@ static int add_module_dir(struct sg_fs_view *v, const char *module, struct sg_er
 }
 
 /* A CGI root: read-only, and Landlock lets scripts beneath it be run
- * (the mount is read-only with exec, as every read-only bind). */
+ * (the mount is read-only with exec, as every read-only bind). A root the
+ * user does not have (no public_html) is left out: its scripts are
+ * refused before they reach the cell (cgi_check.c, 404). */
 static int add_cgi_root(struct sg_fs_view *v, const char *root, struct sg_error *err)
 {
+	struct stat st;
 	int before = v->n_binds;
+	if (lstat(root, &st) < 0 && errno == ENOENT)
+		return 0;
 	if (sg_fs_view_add(v, root, false, err) < 0)
 		return -1;
 	for (int i = 0; i < v->n_binds; i++)

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config_cgi.h"
 #include "config_users.h"
@@ -97,6 +98,17 @@ int sg_cgi_user_app(const struct sg_config *cfg, struct sg_config *mine, const s
 			    &err) < 0) {
 		sg_diags_add(problems, cfg->source, cfg->cgi->line, "%s", err.msg);
 		return -1;
+	}
+	/* A gateway run by a user has no cgroup of its own to limit a cell
+	 * with unless delegated: limits it was not given stay unset there. */
+	if (geteuid() != 0) {
+		struct sg_app_conf *a = &all[mine->n_apps];
+		if (!cfg->cgi->memory_given)
+			a->memory = SG_LIMIT_DEFAULT;
+		if (!cfg->cgi->pids_given)
+			a->pids = SG_LIMIT_DEFAULT;
+		if (!cfg->cgi->cpu_given)
+			a->cpu_us = SG_LIMIT_DEFAULT;
 	}
 	mine->n_apps++;
 	return 0;

@@ -155,6 +155,9 @@ static void parse_limits(struct parse_ctx *c, const struct cgi_keys *k, struct s
 			 &cgi->idle_timeout);
 	cfg_get_int_into(c, k->max_writable, "cgi.max_writable", 0, SG_MAX_WRITABLE,
 			 &cgi->max_writable);
+	cgi->memory_given = k->memory != NULL;
+	cgi->pids_given = k->pids != NULL;
+	cgi->cpu_given = k->cpu != NULL;
 	if (k->memory != NULL &&
 	    cfg_get_limit_text(c, k->memory, "cgi.memory", "bytes or a string such as \"256M\"",
 			       text, sizeof text) &&

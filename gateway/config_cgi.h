@@ -39,6 +39,9 @@ struct sg_cgi_conf {
 	int cpu_us;
 	enum sg_network network;
 	long long tmp_size;
+	/* memory, pids, cpu given in the file: in user mode the ones left
+	 * out are not set (no cgroup delegation is needed, as for apps). */
+	bool memory_given, pids_given, cpu_given;
 	int max_writable;               /* writable dirs a user may ask for */
 	/* A user's only (config_user_cgi.c): absolute, beneath the home. */
 	int n_writable;

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "gateway/cgi.h"
+#include "gateway/cell_fs.h"
 #include "gateway/cgi_check.h"
 #include "gateway/config_cgi.h"
 #include "gateway/envblock.h"
@@ -338,6 +339,36 @@ static void test_prepare_scgi(void)
 	sg_cgi_job_free(&job);
 }
 
+/* The cell's view: each root read-only with exec (Landlock), a root the
+ * user lacks left out, writable never exec. */
+static void test_cell_view(void)
+{
+	struct sg_app_conf conf;
+	struct sg_error err;
+	char w[PATH_MAX];
+	sg_config_defaults_app(&conf);
+	conf.kind = SG_APP_CGI;
+	conf.uid = uid;
+	conf.gid = gid;
+	conf.n_cgi_roots = 2;
+	snprintf(conf.cgi_roots[0], sizeof conf.cgi_roots[0], "%s", root);
+	snprintf(conf.cgi_roots[1], sizeof conf.cgi_roots[1], "%s/missing", home);
+	snprintf(w, sizeof w, "%s/other", base);
+	conf.n_writable = 1;
+	snprintf(conf.writable[0], sizeof conf.writable[0], "%s", w);
+	struct sg_fs_view *v = sg_cell_fs_build(&conf, &err);
+	CHECK(v != NULL);
+	if (v == NULL) {
+		printf("    %s\n", err.msg);
+		return;
+	}
+	CHECK(v->n_binds == 2);
+	CHECK_STR(v->binds[0].path, root);
+	CHECK(v->binds[0].exec && !v->binds[0].writable);
+	CHECK(v->binds[1].writable && !v->binds[1].exec);
+	sg_cell_fs_free(v);
+}
+
 int main(void)
 {
 	setup();
@@ -351,6 +382,7 @@ int main(void)
 	RUN(test_extensions);
 	RUN(test_prepare_launcher);
 	RUN(test_prepare_scgi);
+	RUN(test_cell_view);
 	char cmd[128];
 	snprintf(cmd, sizeof cmd, "rm -rf %s", base);
 	if (system(cmd) != 0)

@@ -26,6 +26,7 @@ static void test_cgi_defaults(void)
 	CHECK(g->queue == 16 && g->idle_timeout == 60 && g->memory == 256LL << 20);
 	CHECK(g->pids == 64 && g->cpu_us == 100000 && g->network == SG_NET_NONE);
 	CHECK(g->tmp_size == 64LL << 20 && g->max_writable == 4);
+	CHECK(!g->memory_given && !g->pids_given && !g->cpu_given);
 }
 
 static void test_cgi_full(void)
@@ -50,6 +51,7 @@ static void test_cgi_full(void)
 	CHECK(g->idle_timeout == 5 && g->memory == 128LL << 20 && g->pids == 20);
 	CHECK(g->cpu_us == 50000 && g->network == SG_NET_LOOPBACK && g->tmp_size == 16LL << 20);
 	CHECK(g->max_writable == 0);
+	CHECK(g->memory_given && g->pids_given && g->cpu_given);
 }
 
 static void test_cgi_bad(void)
