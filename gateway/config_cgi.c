@@ -70,6 +70,12 @@ static bool one_allow(struct parse_ctx *c, const config_setting_t *e, int i, voi
 		cfg_problem(c, e, "cgi.allow entry \"%s\" is not a valid user name", cgi->allow[i]);
 		return false;
 	}
+	for (int k = 0; k < i; k++)
+		if (strcmp(cgi->allow[k], cgi->allow[i]) == 0) {
+			/* Each user has one CGI app. */
+			cfg_problem(c, e, "cgi.allow names \"%s\" twice", cgi->allow[i]);
+			return false;
+		}
 	return true;
 }
 

@@ -62,6 +62,8 @@ static void test_cgi_bad(void)
 		   "test.conf:3: unknown setting \"alow\" in cgi (did you mean \"allow\"?)");
 	expect_one(HEAD "cgi = { allow = [\"a\"]; min_uid = 0; };\n",
 		   "test.conf:2: cgi.min_uid must be 1..4294967294, got 0");
+	expect_one(HEAD "cgi = { allow = [\"a\", \"a\"]; };\n",
+		   "test.conf:2: cgi.allow names \"a\" twice");
 	expect_one(HEAD "cgi = { allow = [\"a/b\"]; };\n",
 		   "test.conf:2: cgi.allow entry \"a/b\" is not a valid user name");
 	expect_one(HEAD "cgi = { allow = [\"a\"];\n roots = [\"../x\"]; };\n",
