@@ -2,6 +2,7 @@
  * user's own `cgi` group (config_user_cgi.c) and the OWNER~cgi app made
  * from them (config_cgi_app.c). */
 #include "config_expect.h"
+#include "gateway/cgi_apps.h"
 #include "gateway/config_cgi.h"
 #include "gateway/config_users.h"
 
@@ -256,6 +257,45 @@ static void test_user_cgi_off(void)
 		     "file has no cgi group)");
 }
 
+/* Where users' apps are merged (cgi_apps.c): the app for an allowed user,
+ * none below min_uid, and a user app named "cgi" refusing the file. */
+static void test_user_app(void)
+{
+	struct sg_diags probs = { 0 }, warns = { 0 };
+	char name[] = "sg-x", dir[] = "/home/sg-x";
+	struct passwd pw = { .pw_name = name, .pw_dir = dir, .pw_uid = 2000, .pw_gid = 2000 };
+	struct sg_config sysc = { 0 }, m = { 0 };
+	struct sg_cgi_conf g;
+	sg_cgi_conf_defaults(&g);
+	g.n_allow = 1;
+	snprintf(g.allow[0], sizeof g.allow[0], "sg-x");
+	sysc.cgi = &g;
+	CHECK(sg_cgi_user_app(&sysc, &m, &pw, "f.conf", &probs, &warns) == 0);
+	CHECK(m.n_apps == 1 && probs.n == 0 && warns.n == 0);
+	CHECK_STR(m.n_apps == 1 ? m.apps[0].name : NULL, "sg-x~cgi");
+	CHECK_STR(m.n_apps == 1 ? m.apps[0].cgi_roots[0] : NULL, "/home/sg-x/public_html");
+	/* Their own app named "cgi" (line 3): the file is refused. */
+	m.n_apps = 1;
+	snprintf(m.apps[0].name, sizeof m.apps[0].name, "sg-x~cgi");
+	m.apps[0].kind = SG_APP_WSGI;
+	m.apps[0].line = 3;
+	CHECK(sg_cgi_user_app(&sysc, &m, &pw, "f.conf", &probs, &warns) == -1);
+	CHECK_STR(probs.n == 1 ? probs.msg[0] : NULL, "f.conf:3: app name \"cgi\" is reserved "
+		  "for CGI (the app sg-x~cgi runs your CGI scripts)");
+	sg_config_free(&m);
+	/* Below min_uid: no app, a warning. */
+	pw.pw_uid = 999;
+	CHECK(sg_cgi_user_app(&sysc, &m, &pw, "f.conf", &probs, &warns) == 0);
+	CHECK(m.n_apps == 0 && warns.n == 1);
+	/* Not allowed: nothing. */
+	snprintf(g.allow[0], sizeof g.allow[0], "sg-y");
+	pw.pw_uid = 2000;
+	CHECK(sg_cgi_user_app(&sysc, &m, &pw, "f.conf", &probs, &warns) == 0 && m.n_apps == 0);
+	sg_config_free(&m);
+	sg_diags_free(&probs);
+	sg_diags_free(&warns);
+}
+
 int main(void)
 {
 	RUN(test_cgi_defaults);
@@ -267,6 +307,7 @@ int main(void)
 	RUN(test_user_cgi_refused);
 	RUN(test_user_cgi_clamped);
 	RUN(test_user_cgi_off);
+	RUN(test_user_app);
 	reset();
 	sg_config_free(&sys);
 	sg_config_free(&mine);
