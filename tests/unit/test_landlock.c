@@ -51,8 +51,8 @@ static int setup(void)
 	if (mkdtemp(base) == NULL)
 		return -1;
 	char p[PATH_MAX];
-	const char *dirs[] = { "ro", "rw", "out" };
-	for (int i = 0; i < 3; i++) {
+	const char *dirs[] = { "ro", "rw", "out", "cgi" };
+	for (int i = 0; i < 4; i++) {
 		path_of(p, dirs[i]);
 		if (mkdir(p, 0755) < 0)
 			return -1;
@@ -60,6 +60,8 @@ static int setup(void)
 	write_file("ro/f", "ro", 0644);
 	write_file("out/f", "out", 0644);
 	write_file("rw/prog", "#!/bin/sh\nexit 0\n", 0755);
+	write_file("ro/prog", "#!/bin/sh\nexit 0\n", 0755);
+	write_file("cgi/prog", "#!/bin/sh\nexit 7\n", 0755);
 	return 0;
 }
 
@@ -193,6 +195,47 @@ static void port_checks(void)
 	CHECK(bind_errno(port_b) == EACCES);
 }
 
+/* The exit status of base/rel run in a grandchild, or 128 + errno when
+ * execve failed. */
+static int run_status(const char *rel)
+{
+	char prog[PATH_MAX];
+	path_of(prog, rel);
+	pid_t pid = fork();
+	if (pid == 0) {
+		execl(prog, "prog", (char *)NULL);
+		_exit(128 + errno);
+	}
+	int st = 0;
+	if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st))
+		return -1;
+	return WEXITSTATUS(st);
+}
+
+static void exec_checks(void)
+{
+	CHECK(run_status("cgi/prog") == 7);
+	CHECK(run_status("ro/prog") == 128 + EACCES);
+	CHECK(run_status("rw/prog") == 128 + EACCES);
+}
+
+/* A CGI root (exec) is the one read-only place whose programs run. */
+static void test_exec_bind(void)
+{
+	if (abi == 0) {
+		printf("  (no Landlock in this kernel: skipped)\n");
+		return;
+	}
+	make_view();
+	view.n_binds = 3;
+	path_of(view.binds[2].path, "cgi");
+	view.binds[2].fd = -1;
+	view.binds[2].exec = true;
+	struct sg_landlock ll = { .fs = &view, .exe_fd = -1, .n_bind_ports = -1,
+				  .n_connect_ports = -1 };
+	in_child(&ll, exec_checks);
+}
+
 static void test_port_rules(void)
 {
 	if (abi < 4) {
@@ -237,6 +280,7 @@ int main(void)
 		return 1;
 	}
 	RUN(test_fs_rules);
+	RUN(test_exec_bind);
 	RUN(test_port_rules);
 	RUN(test_signal_scope);
 	cleanup();
