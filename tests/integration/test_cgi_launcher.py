@@ -142,6 +142,22 @@ def test_allow_uids_lets_a_launcher_in(sandgate, workdir, apps, test_users):
     assert status_written(proc.stdout) is not None
 
 
+def test_concurrent_launchers_each_get_their_verdict(sandgate, workdir, apps):
+    """64 launchers at once: each one gets the same answer as one alone,
+    none is left without a verdict."""
+    sg, sock = start(sandgate, workdir, apps)
+    alone = run_launcher(sock)
+    env = dict(CGI_ENV, SANDGATE_CGI_SOCKET=str(sock))
+    procs = [subprocess.Popen([str(LAUNCHER)], env=env, stdin=subprocess.DEVNULL,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+             for _ in range(64)]
+    for p in procs:
+        out, err = p.communicate(timeout=IO_TIMEOUT)
+        assert p.returncode == alone.returncode, err
+        assert status_written(out) == status_written(alone.stdout)
+        assert err == alone.stderr
+
+
 # ---------------------------------------------------------------- malformed messages
 
 def raw_launch(sock, data, fds):
