@@ -24,10 +24,13 @@ def test_install_honours_prefix_and_destdir(tmp_path):
     assert r.returncode == 0, r.stderr
     root = dest / "opt/sg"
     for path in ["bin/sandgate", "libexec/sandgate/sandgate-worker",
+                 "libexec/sandgate/sandgate-cgi", "share/man/man1/sandgate-cgi.1",
                  "share/man/man1/sandgate.1", "share/doc/sandgate/examples/sandgate.conf",
                  "share/doc/sandgate/examples/hello/app.py"]:
         assert (root / path).is_file(), path
-    for path in ["bin/sandgate", "libexec/sandgate/sandgate-worker"]:
+    # the CGI launcher replaces suEXEC without being setuid
+    for path in ["bin/sandgate", "libexec/sandgate/sandgate-worker",
+                 "libexec/sandgate/sandgate-cgi"]:
         mode = (root / path).stat().st_mode
         assert mode & 0o111 and not mode & 0o6000, "%s must be executable, never setuid" % path
     out = subprocess.run([str(root / "bin/sandgate"), "version"], capture_output=True,
