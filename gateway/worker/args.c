@@ -11,6 +11,7 @@
 enum {
 	OPT_NAME = 256,
 	OPT_APP,
+	OPT_CGI,
 	OPT_CHDIR,
 	OPT_PYTHONPATH,
 	OPT_VENV,
@@ -30,6 +31,7 @@ enum {
 static const struct option long_options[] = {
 	{ "name", required_argument, NULL, OPT_NAME },
 	{ "app", required_argument, NULL, OPT_APP },
+	{ "cgi", no_argument, NULL, OPT_CGI },
 	{ "chdir", required_argument, NULL, OPT_CHDIR },
 	{ "pythonpath", required_argument, NULL, OPT_PYTHONPATH },
 	{ "venv", required_argument, NULL, OPT_VENV },
@@ -50,7 +52,8 @@ static const struct option long_options[] = {
 
 const char *sg_worker_usage(void)
 {
-	return "usage: sandgate-worker --name NAME --app SPEC [--chdir DIR] [--pythonpath DIR]...\n"
+	return "usage: sandgate-worker --name NAME (--app SPEC | --cgi) [--chdir DIR]\n"
+	       "       [--pythonpath DIR]...\n"
 	       "       [--venv DIR] [--prefix PREFIX] --processes N [--min-workers N]\n"
 	       "       [--max-requests N]\n"
 	       "       [--timeout SECONDS] [--max-body BYTES] [--listen-fd] [--access-log]\n"
@@ -70,6 +73,12 @@ const char *sg_worker_usage(void)
 	       "  --seccomp-log  the program's default action is SIGSYS: a handler\n"
 	       "        installed before it is loaded logs \"seccomp: denied NAME (nr N)\"\n"
 	       "        to fd 2 and makes the call fail with EPERM.\n"
+	       "\n"
+	       "  --cgi  run CGI scripts instead of an app: each routed request\n"
+	       "        (SG_PROTO_CGI_LAUNCH or SG_PROTO_CGI_SCGI) names a script, which\n"
+	       "        runs in a process of its own, forked for that request; Python\n"
+	       "        scripts from the warm interpreter, others with execveat.\n"
+	       "        Not with --app or --listen-fd.\n"
 	       "\n"
 	       "  SPEC  path/file.py[:callable] or pkg.module[:callable]; the callable\n"
 	       "        defaults to 'application', then 'app'. A relative path starts\n"
@@ -133,6 +142,7 @@ static int take_option(int opt, const char *val, struct sg_worker_args *a, struc
 	switch (opt) {
 	case OPT_NAME: a->name = val; return check_name(val, err);
 	case OPT_APP: a->app = val; return val[0] ? 0 : sg_fail(err, "--app is empty");
+	case OPT_CGI: a->cgi = true; return 0;
 	case OPT_CHDIR: a->chdir = val; return 0;
 	case OPT_VENV: a->venv = val; return 0;
 	case OPT_PREFIX: a->prefix = val; return check_prefix(val, err);
@@ -195,8 +205,12 @@ int sg_worker_args_parse(int argc, char **argv, struct sg_worker_args *a, struct
 		return sg_fail(err, "unexpected argument \"%s\"", argv[optind]);
 	if (a->name == NULL)
 		return sg_fail(err, "--name is required");
-	if (a->app == NULL)
-		return sg_fail(err, "--app is required");
+	if (a->cgi && a->app != NULL)
+		return sg_fail(err, "--cgi runs scripts: not with --app");
+	if (a->cgi && a->listen_fd)
+		return sg_fail(err, "--cgi takes routed requests only: not with --listen-fd");
+	if (!a->cgi && a->app == NULL)
+		return sg_fail(err, "--app (or --cgi) is required");
 	if (a->processes == 0)
 		return sg_fail(err, "--processes is required");
 	if (a->min_workers > a->processes)

@@ -17,6 +17,7 @@
 struct sg_worker_args {
 	const char *name;   /* [A-Za-z0-9_.-]+: the app's name, for logs */
 	const char *app;    /* "path/file.py[:callable]" or "pkg.mod[:callable]" */
+	bool cgi;           /* --cgi: run CGI scripts (cgi_serve.h) instead of an app */
 	const char *chdir;  /* NULL = the app file's directory */
 	const char *venv;   /* NULL = none */
 	const char *prefix; /* mount prefix, "" or "/x/y" (F1) */

@@ -20,9 +20,11 @@
 	_Static_assert(sizeof(status "\n") - 1 == (len), "Content-Length of " status)
 
 CHECK_LEN("400 Bad Request", 16);
+CHECK_LEN("403 Forbidden", 14);
 CHECK_LEN("404 Not Found", 14);
 CHECK_LEN("413 Content Too Large", 22);
 CHECK_LEN("500 Internal Server Error", 26);
+CHECK_LEN("502 Bad Gateway", 16);
 CHECK_LEN("503 Service Unavailable", 24);
 CHECK_LEN("504 Gateway Timeout", 20);
 
@@ -33,11 +35,13 @@ struct canned_entry {
 
 static const struct canned_entry canned[] = {
 	{ 400, CANNED(SCGI, "400 Bad Request", "16"), CANNED(HTTP, "400 Bad Request", "16") },
+	{ 403, CANNED(SCGI, "403 Forbidden", "14"), CANNED(HTTP, "403 Forbidden", "14") },
 	{ 404, CANNED(SCGI, "404 Not Found", "14"), CANNED(HTTP, "404 Not Found", "14") },
 	{ 413, CANNED(SCGI, "413 Content Too Large", "22"),
 	  CANNED(HTTP, "413 Content Too Large", "22") },
 	{ 500, CANNED(SCGI, "500 Internal Server Error", "26"),
 	  CANNED(HTTP, "500 Internal Server Error", "26") },
+	{ 502, CANNED(SCGI, "502 Bad Gateway", "16"), CANNED(HTTP, "502 Bad Gateway", "16") },
 	{ 503, CANNED(SCGI, "503 Service Unavailable", "24"),
 	  CANNED(HTTP, "503 Service Unavailable", "24") },
 	{ 504, CANNED(SCGI, "504 Gateway Timeout", "20"),

@@ -1,4 +1,4 @@
-/* The worker's own error responses (400, 404, 413, 500, 503, 504) for both
+/* The worker's own error responses (400, 403, 404, 413, 500, 502, 503, 504) for both
  * protocols: short text/plain bodies with Content-Length. The strings are
  * static, so the 504 can be written from a signal handler. */
 #ifndef SG_WORKER_CANNED_H

@@ -4,6 +4,7 @@
 #ifndef SG_WORKER_CONN_H
 #define SG_WORKER_CONN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "gateway/cellproto.h"
@@ -29,7 +30,9 @@ enum sg_recv_result {
 };
 
 /* Receives one dispatch message from sock (non-blocking) into buf. A bad
- * message is logged and its descriptors closed. */
-enum sg_recv_result sg_routed_recv(int sock, char *buf, size_t cap, struct sg_request *req);
+ * message is logged and its descriptors closed. cgi: a --cgi worker takes
+ * SG_PROTO_CGI_* messages only, any other worker none of them. */
+enum sg_recv_result sg_routed_recv(int sock, char *buf, size_t cap, bool cgi,
+				   struct sg_request *req);
 
 #endif

@@ -218,6 +218,36 @@ int sg_python_init(const struct sg_worker_args *args, const struct sg_app_spec *
 	return ready_wsgi(args, err);
 }
 
+/* Modules every CGI script's process would otherwise import again: the
+ * runner's (cgi_child.c) and the standard library's most used by CGI
+ * scripts, Mercurial's hgweb among them. Nothing of any user's. */
+static const char *const cgi_preload[] = {
+	"builtins", "io", "os", "sys", "traceback", "types", "urllib.parse", "html",
+	"json", "email.parser", "http.cookies", "socket", "zlib", "tempfile",
+};
+
+int sg_python_init_cgi(const struct sg_worker_args *args, const char *argv0,
+		       struct sg_error *err)
+{
+	if (args->chdir != NULL && chdir(args->chdir) < 0)
+		return sg_fail_errno(err, "chdir to %s", args->chdir);
+	if (start_interpreter(argv0, err) < 0 || sg_log_stream_setup(args->name, err) < 0)
+		return -1;
+	if (set_stdio() < 0) {
+		PyErr_Print();
+		return sg_fail(err, "cannot set up sys.stdout/stderr");
+	}
+	for (size_t i = 0; i < sizeof cgi_preload / sizeof cgi_preload[0]; i++) {
+		PyObject *m = PyImport_ImportModule(cgi_preload[i]);
+		if (m == NULL) {
+			PyErr_Print();
+			return sg_fail(err, "cannot import %s", cgi_preload[i]);
+		}
+		Py_DECREF(m);
+	}
+	return 0;
+}
+
 int sg_python_enable_faulthandler(struct sg_error *err)
 {
 	PyObject *fh = PyImport_ImportModule("faulthandler");

@@ -21,6 +21,12 @@ struct sg_app_location {
 int sg_python_init(const struct sg_worker_args *args, const struct sg_app_spec *spec,
 		   const char *argv0, struct sg_app_location *loc, struct sg_error *err);
 
+/* --cgi: starts Python the same way, without an app: sys.path is the
+ * standard library's, and the modules CGI scripts commonly use are
+ * imported once here so that each script's process starts warm. */
+int sg_python_init_cgi(const struct sg_worker_args *args, const char *argv0,
+		       struct sg_error *err);
+
 /* Enables faulthandler on fd 2 for every thread, so a timed-out worker's
  * abort() dumps the Python stacks to the app log. */
 int sg_python_enable_faulthandler(struct sg_error *err);

@@ -21,12 +21,17 @@ struct sg_request {
 	size_t env_len;
 	const char *body;       /* body bytes that came with the head */
 	size_t body_len;
+	/* CGI (SG_PROTO_CGI_*): the script named by the message, and on the
+	 * launcher path the web server's stdout and stderr (fd is its stdin). */
+	struct sg_cgi_script script;
+	const char *script_path; /* script.path_len bytes, no NUL */
+	int out_fd, err_fd;      /* -1 unless SG_PROTO_CGI_LAUNCH */
 };
 
 struct sg_server {
 	const struct sg_worker_args *args;
 	struct sg_slot *slot;
-	PyObject *app;
+	PyObject *app;          /* --cgi: the Python script runner (cgi_child.c) */
 	int read_timeout_ms;    /* min(--timeout, 60) s per read (S8) */
 	int access_log_fd;      /* -1 without --access-log */
 };

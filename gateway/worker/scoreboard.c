@@ -6,6 +6,17 @@
 
 #include "gateway/worker/io.h"
 
+/* The mapping, so that a CGI script's process can drop it (sg_scoreboard_unmap). */
+static void *mapped;
+static size_t mapped_len;
+
+void sg_scoreboard_unmap(void)
+{
+	if (mapped != NULL)
+		munmap(mapped, mapped_len);
+	mapped = NULL;
+}
+
 struct sg_scoreboard *sg_scoreboard_map(int fd, int min_slots, struct sg_error *err)
 {
 	struct stat st;
@@ -36,6 +47,8 @@ struct sg_scoreboard *sg_scoreboard_map(int fd, int min_slots, struct sg_error *
 		munmap(p, (size_t)st.st_size);
 		return NULL;
 	}
+	mapped = p;
+	mapped_len = (size_t)st.st_size;
 	return board;
 }
 

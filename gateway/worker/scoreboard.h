@@ -13,6 +13,9 @@
 /* Maps fd and checks the magic and that it has at least min_slots slots. */
 struct sg_scoreboard *sg_scoreboard_map(int fd, int min_slots, struct sg_error *err);
 
+/* Unmaps it: a CGI script's Python process must not write to the slots. */
+void sg_scoreboard_unmap(void);
+
 /* A request starts: started_ms, request_id and response_started = 0 are set
  * before the state becomes BUSY, so the gateway never sees a half slot. */
 void sg_slot_busy(struct sg_slot *slot, uint64_t request_id);

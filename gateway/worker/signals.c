@@ -16,6 +16,9 @@ static struct {
 	volatile sig_atomic_t proto;
 	volatile sig_atomic_t idle;
 	volatile sig_atomic_t stop;
+	volatile sig_atomic_t cgi;       /* a --cgi worker: see on_timeout */
+	volatile sig_atomic_t cgi_pgid;  /* the running script's process group */
+	volatile sig_atomic_t timed_out;
 	struct sg_slot *slot;
 	char head[160]; /* "[NAME PID] request timed out after N s: " */
 } sig = { .client_fd = -1 };
@@ -33,6 +36,16 @@ static void on_timeout(int signo)
 	(void)signo;
 	if (sig.client_fd < 0)
 		return; /* finished just before the signal came: nothing to time out */
+	/* CGI: the script is killed, not the worker; the pump sees the flag,
+	 * kills what is left, answers 504 if nothing was sent and carries on. */
+	if (sig.cgi) {
+		int saved = errno;
+		sig.timed_out = 1;
+		if (sig.cgi_pgid > 0)
+			kill(-(pid_t)sig.cgi_pgid, SIGKILL);
+		errno = saved;
+		return;
+	}
 	if (atomic_exchange(&sig.slot->response_started, 1) == 0) {
 		const struct sg_canned *c = sg_canned_get(sig.proto, 504);
 		sg_canned_write(sig.client_fd, c, false);
@@ -114,4 +127,25 @@ void sg_signals_idle(bool idle)
 bool sg_signals_stop_requested(void)
 {
 	return sig.stop != 0;
+}
+
+void sg_signals_cgi(bool on)
+{
+	sig.cgi = on;
+}
+
+void sg_signals_cgi_begin(void)
+{
+	sig.cgi_pgid = 0;
+	sig.timed_out = 0;
+}
+
+void sg_signals_cgi_group(pid_t pgid)
+{
+	sig.cgi_pgid = pgid;
+}
+
+bool sg_signals_timed_out(void)
+{
+	return sig.timed_out != 0;
 }

@@ -10,6 +10,7 @@
 
 #include "gateway/log.h"
 #include "gateway/worker/canned.h"
+#include "gateway/worker/cgi_serve.h"
 #include "gateway/worker/conn.h"
 #include "gateway/worker/io.h"
 #include "gateway/worker/log_stream.h"
@@ -27,9 +28,10 @@ _Noreturn static void leave(int code)
 	_exit(code);
 }
 
-static void send_done(uint64_t request_id, int status)
+static void send_done(uint64_t request_id, int status, int exit_status)
 {
-	struct sg_done done = { .request_id = request_id, .status = (uint32_t)status };
+	struct sg_done done = { .request_id = request_id, .status = (uint32_t)status,
+				.exit_status = exit_status };
 	ssize_t n;
 	do
 		n = send(SG_FD_DISPATCH, &done, sizeof done, MSG_NOSIGNAL);
@@ -86,7 +88,7 @@ static bool too_late(const struct sg_request *req)
 static bool serve_routed(const struct sg_server *srv)
 {
 	struct sg_request req = { .fd = -1 };
-	switch (sg_routed_recv(SG_FD_DISPATCH, conn_buf, SG_ROUTED_BUF, &req)) {
+	switch (sg_routed_recv(SG_FD_DISPATCH, conn_buf, SG_ROUTED_BUF, srv->args->cgi, &req)) {
 	case SG_RECV_NONE:
 		return false;
 	case SG_RECV_CLOSED:
@@ -96,9 +98,20 @@ static bool serve_routed(const struct sg_server *srv)
 		break;
 	}
 	sg_slot_busy(srv->slot, req.request_id);
-	int status = too_late(&req) ? 503 : sg_request_serve(srv, &req);
-	send_done(req.request_id, status); /* before IDLE: the gateway counts on it */
+	int status, exit_status = 0;
+	if (srv->args->cgi)
+		status = sg_cgi_serve(srv, &req, &exit_status);
+	else
+		status = too_late(&req) ? 503 : sg_request_serve(srv, &req);
+	send_done(req.request_id, status, exit_status); /* before IDLE: the gateway counts on it */
 	sg_slot_idle(srv->slot);
+	/* After a timeout the zygote kills a worker that is still there 2 s
+	 * later (pool.c): a CGI worker has killed the script already, and
+	 * leaves rather than race that. */
+	if (srv->args->cgi && sg_signals_timed_out()) {
+		sg_info("leaving after a timed-out script; the zygote forks a new worker");
+		leave(0);
+	}
 	return true;
 }
 
@@ -159,10 +172,12 @@ _Noreturn void sg_worker_run(const struct sg_worker_args *args, struct sg_slot *
 	struct sg_error err;
 	conn_buf = malloc(SG_DIRECT_BUF > SG_ROUTED_BUF ? SG_DIRECT_BUF : SG_ROUTED_BUF);
 	if (conn_buf == NULL || sg_request_setup(&err) < 0 ||
-	    sg_signals_init(sg_log_stream_prefix(), args->timeout, slot, &err) < 0) {
+	    sg_signals_init(sg_log_stream_prefix(), args->timeout, slot, &err) < 0 ||
+	    (args->cgi && (sg_cgi_pump_setup(&err) < 0 || sg_cgi_reap_setup(&err) < 0))) {
 		sg_error("worker setup: %s", conn_buf == NULL ? "out of memory" : err.msg);
 		leave(3);
 	}
+	sg_signals_cgi(args->cgi);
 	atomic_store(&slot->pid, pid);
 	atomic_store(&slot->state, SG_SLOT_IDLE);
 

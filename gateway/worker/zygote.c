@@ -19,6 +19,7 @@
 #include "gateway/log.h"
 #include "gateway/worker/app_import.h"
 #include "gateway/worker/app_spec.h"
+#include "gateway/worker/cgi_serve.h"
 #include "gateway/worker/ctl.h"
 #include "gateway/worker/log_stream.h"
 #include "gateway/worker/pool.h"
@@ -141,13 +142,21 @@ static void start(const struct sg_worker_args *args, const char *argv0, int *sig
 	if (args->seccomp && sg_seccomp_take(&prog, &err) < 0)
 		startup_failed(&err);
 	pool.board = sg_scoreboard_map(SG_FD_SCOREBOARD, args->processes, &err);
-	if (pool.board == NULL || check_descriptors(args, &err) < 0 ||
-	    sg_app_spec_parse(args->app, &spec, &err) < 0 ||
-	    sg_python_init(args, &spec, argv0, &loc, &err) < 0)
+	if (pool.board == NULL || check_descriptors(args, &err) < 0)
 		startup_failed(&err);
-	pool.app = sg_app_import(&spec, &loc, &err);
-	if (pool.app == NULL)
-		startup_failed(&err);
+	if (args->cgi) {
+		/* No app: the workers fork one process per script (cgi_serve.h). */
+		if (sg_python_init_cgi(args, argv0, &err) < 0 ||
+		    (pool.app = sg_cgi_python_setup(&err)) == NULL)
+			startup_failed(&err);
+	} else {
+		if (sg_app_spec_parse(args->app, &spec, &err) < 0 ||
+		    sg_python_init(args, &spec, argv0, &loc, &err) < 0)
+			startup_failed(&err);
+		pool.app = sg_app_import(&spec, &loc, &err);
+		if (pool.app == NULL)
+			startup_failed(&err);
+	}
 	if (sg_python_enable_faulthandler(&err) < 0 || (*sigfd = signal_fd(&err)) < 0 ||
 	    sg_python_freeze(&err) < 0 || (args->seccomp && load_seccomp(args, &prog, &err) < 0))
 		startup_failed(&err);
@@ -160,11 +169,13 @@ static void start(const struct sg_worker_args *args, const char *argv0, int *sig
 		sg_fail(&err, "no worker could be forked");
 		startup_failed(&err);
 	}
+	const char *what = args->cgi ? "CGI" : args->app;
 	if (pool.min < pool.n)
-		sg_info("app %s imported; %d workers (up to %d while requests wait)", args->app,
-			pool.min, pool.n);
+		sg_info("app %s %s; %d workers (up to %d while requests wait)", what,
+			args->cgi ? "ready" : "imported", pool.min, pool.n);
 	else
-		sg_info("app %s imported; %d workers", args->app, args->processes);
+		sg_info("app %s %s; %d workers", what, args->cgi ? "ready" : "imported",
+			args->processes);
 }
 
 static void handle_ctl(void)

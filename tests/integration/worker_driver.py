@@ -11,6 +11,7 @@ The struct formats below mirror gateway/cellproto.h byte for byte
 (little-endian x86-64/arm64 layout, natural alignment).
 """
 import array
+import fcntl
 import hashlib
 import mmap
 import os
@@ -32,18 +33,23 @@ CTL = struct.Struct("<IiiiQII")
 # struct sg_dispatch: magic, proto, request_id, env_len, body_len,
 # queue_deadline_ms (0: none)
 DISPATCH = struct.Struct("<IIQIIQ")
-# struct sg_done: request_id, status, reserved
-DONE = struct.Struct("<QII")
+# struct sg_done: request_id, status, exit_status (CGI: wait status, -1: none ran)
+DONE = struct.Struct("<QIi")
+# struct sg_cgi_script: magic, flags, dev, ino, path_len, reserved; then the path
+CGI_SCRIPT = struct.Struct("<IIQQII")
 # struct sg_scoreboard head: magic, nslots; then struct sg_slot[nslots]:
 # state, response_started, pid, (4 bytes padding), request_id, started_ms,
 # requests, served, request[96]
 BOARD = struct.Struct("<II")
 SLOT = struct.Struct("<IIi4xQQQQ96s")
 assert CTL.size == 32 and DISPATCH.size == 32 and DONE.size == 16 and SLOT.size == 144
+assert CGI_SCRIPT.size == 32
 
 CTL_READY, CTL_IMPORT_FAILED, CTL_WORKER_EXIT = 1, 2, 3
 CTL_TIMEOUT, CTL_DRAIN = 10, 11
-PROTO_SCGI, PROTO_HTTP = 1, 2
+PROTO_SCGI, PROTO_HTTP, PROTO_CGI_LAUNCH, PROTO_CGI_SCGI = 1, 2, 3, 4
+CGI_SCRIPT_MAGIC = 0x53474353
+CGI_NPH = 1
 DISPATCH_MAGIC = 0x53474431
 SCOREBOARD_MAGIC = 0x53475342
 SLOT_EMPTY, SLOT_IDLE, SLOT_BUSY = 0, 1, 2
@@ -152,14 +158,20 @@ def send_in_background(sock, data):
 class Worker:
     """One sandgate-worker process with its descriptors.
 
-    app: a file in tests/integration/apps or any path/module SPEC.
+    app: a file in tests/integration/apps or any path/module SPEC; None
+    with cgi=True (sandgate-worker --cgi, routed requests only).
     args: extra command-line arguments (["--max-requests", "3"], ...)."""
 
     def __init__(self, tmp_path, app, processes=2, args=(), listen=True, access_log=True,
-                 nslots=None, wait=True):
+                 nslots=None, wait=True, cgi=False, seccomp=None):
         self.dir = Path(tmp_path)
         self.dir.mkdir(parents=True, exist_ok=True)
-        self.app = str(APPS / app) if "/" not in app and app.endswith(".py") else app
+        self.cgi = cgi
+        if cgi:
+            listen = False
+        elif "/" not in app and app.endswith(".py"):
+            app = str(APPS / app)
+        self.app = app
         self.processes = processes
         self.nslots = nslots if nslots is not None else processes
         self.log_path = self.dir / "app.log"
@@ -167,6 +179,7 @@ class Worker:
         self.sock_path = str(self.dir / "app.sock")
         self.listen = listen
         self.ctl_backlog = []
+        self.seccomp = seccomp  # bytes of a compiled program (fd 8), loaded with --seccomp-log
         self._start(list(args), listen, access_log)
         if wait:
             msg = self.wait_ready()
@@ -186,8 +199,8 @@ class Worker:
         null_fd = os.open(os.devnull, os.O_RDONLY)
         fds = {0: null_fd, 1: log_fd, 2: log_fd, FD_CTL: ctl_child.fileno(),
                FD_DISPATCH: disp_child.fileno(), FD_SCOREBOARD: self.board_fd}
-        argv = [str(WORKER), "--name", "t", "--app", self.app,
-                "--processes", str(self.processes)]
+        argv = [str(WORKER), "--name", "t"] + (["--cgi"] if self.cgi else ["--app", self.app])
+        argv += ["--processes", str(self.processes)]
         self.listener = None
         if listen:
             self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -200,6 +213,14 @@ class Worker:
             access_fd = os.open(self.access_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
             fds[FD_ACCESS] = access_fd
             argv.append("--access-log")
+        seccomp_fd = None
+        if self.seccomp is not None:
+            seccomp_fd = os.memfd_create("sandgate-seccomp", os.MFD_ALLOW_SEALING)
+            os.write(seccomp_fd, self.seccomp)
+            fcntl.fcntl(seccomp_fd, fcntl.F_ADD_SEALS, fcntl.F_SEAL_WRITE | fcntl.F_SEAL_SHRINK
+                        | fcntl.F_SEAL_GROW | fcntl.F_SEAL_SEAL)
+            fds[8] = seccomp_fd
+            argv += ["--seccomp", "--seccomp-log"]
         argv += args
 
         # Move every source out of the way first, so that no dup2 below
@@ -211,8 +232,9 @@ class Worker:
         finally:
             for h in high.values():
                 os.close(h)
-            for fd in (log_fd, null_fd) + ((access_fd,) if access_fd is not None else ()):
-                os.close(fd)
+            for fd in (log_fd, null_fd, access_fd, seccomp_fd):
+                if fd is not None:
+                    os.close(fd)
             ctl_child.close()
             disp_child.close()
         self.returncode = None
@@ -340,13 +362,66 @@ class Worker:
             sender.join(timeout)
         return Response(raw), self.recv_done(timeout)
 
-    def recv_done(self, timeout=IO_TIMEOUT):
+    def recv_done(self, timeout=IO_TIMEOUT, with_exit=False):
+        """The next done note: request_id and status (and with_exit, the
+        CGI script's exit_status)."""
         ready, _, _ = select.select([self.disp], [], [], timeout)
         if not ready:
             return None
         data = self.disp.recv(64)
-        rid, status, _ = DONE.unpack(data)
-        return dict(request_id=rid, status=status)
+        rid, status, exit_status = DONE.unpack(data)
+        done = dict(request_id=rid, status=status)
+        if with_exit:
+            done["exit_status"] = exit_status
+        return done
+
+    # ------------------------------------------------------------ CGI
+    def send_cgi(self, env, script, fds, proto, request_id=1, nph=False, dev_ino=None):
+        """A CGI dispatch message (cellproto.h): struct sg_dispatch + env
+        block + struct sg_cgi_script + the script's path, with `fds` as
+        SCM_RIGHTS. dev_ino: (dev, ino) to claim instead of the file's."""
+        block = env_block(env)
+        path = _b(script)
+        if dev_ino is None:
+            st = os.stat(path)
+            dev_ino = (st.st_dev, st.st_ino)
+        head = DISPATCH.pack(DISPATCH_MAGIC, proto, request_id, len(block), 0, 0)
+        tail = CGI_SCRIPT.pack(CGI_SCRIPT_MAGIC, CGI_NPH if nph else 0, dev_ino[0], dev_ino[1],
+                               len(path), 0) + path
+        self.disp.sendmsg([head + block + tail],
+                          [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", fds))])
+
+    def cgi_scgi(self, env, script, body=b"", request_id=1, timeout=IO_TIMEOUT, **kwargs):
+        """SG_PROTO_CGI_SCGI: the client socket is one end of a socketpair.
+        Returns (Response, done dict)."""
+        client, server_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        with client:
+            self.send_cgi(env, script, [server_end.fileno()], PROTO_CGI_SCGI, request_id,
+                          **kwargs)
+            server_end.close()
+            sender = send_in_background(client, body)
+            raw = read_all(client, timeout)
+            sender.join(timeout)
+        return Response(raw), self.recv_done(timeout, with_exit=True)
+
+    def cgi_launch(self, env, script, request_id=1, **kwargs):
+        """SG_PROTO_CGI_LAUNCH as sandgate-cgi under Apache's mod_cgid sends
+        it: fd 0 and fd 1 one Unix socket (two descriptors of one file
+        description), fd 2 a pipe. Returns (web server's socket end, the
+        read end of the stderr pipe); the driver's copies of the launcher's
+        descriptors are closed, as the launcher closes its own."""
+        web, launcher = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        err_r, err_w = os.pipe()
+        dup = os.dup(launcher.fileno())
+        try:
+            self.send_cgi(env, script, [launcher.fileno(), dup, err_w], PROTO_CGI_LAUNCH,
+                          request_id, **kwargs)
+        finally:
+            launcher.close()
+            os.close(dup)
+            os.close(err_w)
+        web.settimeout(IO_TIMEOUT)
+        return web, err_r
 
     # ------------------------------------------------------------ logs
     def log(self):
