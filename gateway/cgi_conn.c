@@ -37,6 +37,8 @@
  * more (they are closed). */
 #define MAX_FDS 8
 
+#define NOT_PERMITTED "this uid may not use the launcher socket (frontends, allow_uids)"
+
 struct sg_cgi_conn {
 	struct sg_watch watch;
 	struct sg_gateway *gw;
@@ -191,8 +193,7 @@ static void cgi_conn_readable(struct sg_watch *w, uint32_t events)
 	int fds[MAX_FDS];
 	int nfds = take_fds(&msg, fds);
 	if (c->not_permitted) {
-		refuse(fd, SG_CGI_REFUSED, 403, SG_CGI_EXIT_NOPERM,
-		       "this uid may not use the launcher socket (frontends, allow_uids)");
+		refuse(fd, SG_CGI_REFUSED, 403, SG_CGI_EXIT_NOPERM, NOT_PERMITTED);
 		close_fds(fds, nfds);
 		return;
 	}
@@ -266,10 +267,15 @@ void sg_cgi_listener_ready(struct sg_listener *l)
 		bool permitted = peer_allowed(l, fd, &uid);
 		if (!permitted)
 			sg_peer_refused(l->conf.addr.text, uid, sg_now_ms());
-		/* Past the cap the message may not be in yet: the launcher may
-		 * then see a reset instead of this verdict, and answers the
-		 * same 503 for it. */
-		if (l->gw->n_cgi_conns >= MAX_CGI_CONNS || l->gw->stopping)
+		/* Refused here, the message may not be in yet: the launcher may
+		 * then see a reset instead of this verdict, and answers 503 for
+		 * it. A refused uid waits for its message (for the verdict to
+		 * reach it) only while the table is nearly empty, so that it
+		 * cannot fill it and keep the front ends out. */
+		int cap = permitted ? MAX_CGI_CONNS : MAX_CGI_CONNS / 8;
+		if (!permitted && l->gw->n_cgi_conns >= cap)
+			refuse(fd, SG_CGI_REFUSED, 403, SG_CGI_EXIT_NOPERM, NOT_PERMITTED);
+		else if (l->gw->n_cgi_conns >= cap || l->gw->stopping)
 			refuse(fd, SG_CGI_FAILED, 503, SG_CGI_EXIT_UNAVAILABLE,
 			       l->gw->stopping ? "the gateway is stopping"
 					       : "too many launchers at once");

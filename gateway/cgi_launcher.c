@@ -221,15 +221,20 @@ int main(void)
 		answer(out, 503);
 		return SG_CGI_EXIT_UNAVAILABLE;
 	}
+	struct sg_cgi_verdict v;
 	if (send_launch(sock, env, env_len) < 0) {
-		say("sending the request to the gateway failed: %s", strerror(errno));
+		/* The gateway may have turned the connection down at once
+		 * (too many launchers): its verdict is then waiting. */
+		int e = errno;
+		if (recv_verdict(sock, &v) == 0 && v.outcome != SG_CGI_ACCEPTED)
+			return finish(&v, out);
+		say("sending the request to the gateway failed: %s", strerror(e));
 		answer(out, 503);
 		return SG_CGI_EXIT_UNAVAILABLE;
 	}
 	/* The script reads the body from the worker's copy of stdin alone. */
 	to_null(0);
 	to_null(1);
-	struct sg_cgi_verdict v;
 	if (recv_verdict(sock, &v) < 0) {
 		say("the gateway closed the connection without a verdict");
 		answer(out, 503);

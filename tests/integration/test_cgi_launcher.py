@@ -158,6 +158,44 @@ def test_concurrent_launchers_each_get_their_verdict(sandgate, workdir, apps):
         assert err == alone.stderr
 
 
+HOLDER = """
+import socket, sys
+held = []
+for _ in range(300):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    try:
+        s.connect(sys.argv[1])
+    except OSError:
+        break
+    held.append(s)
+print(len(held), flush=True)
+sys.stdin.read()
+"""
+
+
+@needs_root
+def test_refused_uid_cannot_fill_the_table(sandgate, workdir, apps, test_users):
+    """A uid that is no front end holding 300 connections takes at most an
+    eighth of the 256 places: root's launcher still gets through."""
+    sg, sock = start(sandgate, workdir, apps, frontends='frontends = [ "www-data" ];',
+                     extra='socket_group = "sg-bob";')
+    alone = run_launcher(sock)
+    for _ in range(3):
+        holder = subprocess.Popen(
+            ["setpriv", "--reuid=sg-bob", "--regid=sg-bob", "--clear-groups",
+             "/usr/bin/python3", "-c", HOLDER, str(sock)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        try:
+            assert int(holder.stdout.readline()) == 300
+            proc = run_launcher(sock)
+        finally:
+            holder.stdin.close()
+            holder.wait(IO_TIMEOUT)
+        if proc.stderr == alone.stderr:
+            break
+    assert (proc.returncode, proc.stderr) == (alone.returncode, alone.stderr)
+
+
 # ---------------------------------------------------------------- malformed messages
 
 def raw_launch(sock, data, fds):
