@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gateway/config_cgi.h"
 #include "gateway/config_users.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -14,7 +15,32 @@ static const char SYSTEM[] =
 	"apps = ( { name = \"site\"; module = \"/srv/site.py\"; } );\n"
 	"users = { allow = [\"u\"]; limits = { memory = \"64M\"; pids = 32; cpu = 0.5;\n"
 	"  processes = 2; timeout = 30; networks = [\"none\", \"loopback\"];\n"
-	"  hosts = [\"*.example.com\"]; max_apps = 3; over = \"clamp\"; }; };\n";
+	"  hosts = [\"*.example.com\"]; max_apps = 3; over = \"clamp\"; }; };\n"
+	"cgi = { allow = [\"u\"]; roots = [\"public_html\", \"/srv/%u/cgi\"];\n"
+	"  extensions = [\".py\", \"\"]; timeout = 20; max_writable = 2; };\n";
+
+/* A user's cgi group (config_user_cgi.c) stays within the admin's. */
+static void check_cgi(const struct sg_cgi_conf *m)
+{
+	if (m->timeout > 20 || m->timeout < 1 || m->n_writable > 2 || m->n_roots < 1)
+		abort();
+	for (int i = 0; i < m->n_roots; i++)
+		if (!sg_cgi_path_beneath(m->roots[i], "/home/u/public_html") &&
+		    !sg_cgi_path_beneath(m->roots[i], "/srv/u/cgi"))
+			abort();
+	for (int i = 0; i < m->n_extensions; i++)
+		if (strcmp(m->extensions[i], ".py") != 0 && m->extensions[i][0] != '\0')
+			abort();
+	for (int i = 0; i < m->n_writable; i++) {
+		if (!sg_cgi_path_beneath(m->writable[i], "/home/u") ||
+		    strcmp(m->writable[i], "/home/u") == 0)
+			abort();
+		for (int r = 0; r < m->n_roots; r++)
+			if (sg_cgi_path_beneath(m->writable[i], m->roots[r]) ||
+			    sg_cgi_path_beneath(m->roots[r], m->writable[i]))
+				abort();
+	}
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -39,6 +65,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (int i = 0; i < d.n; i++)
 		if (strncmp(d.msg[i], "/home/u/apps.conf", 17) != 0)
 			abort();
+	if (out.cgi != NULL)
+		check_cgi(out.cgi);
 	for (int i = 0; i < out.n_apps; i++) {
 		const struct sg_app_conf *a = &out.apps[i];
 		if (strcmp(a->user, "u") != 0 || strncmp(a->name, "u~", 2) != 0 ||
