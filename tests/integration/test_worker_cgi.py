@@ -250,6 +250,45 @@ def test_stderr_to_the_log(worker, scripts):
     worker.wait_log("a line for the error log")
 
 
+@pytest.mark.skipif(not os.path.exists("/usr/lib/git-core/git-http-backend"), reason="no git")
+def test_git_http_backend(worker, tmp_path):
+    """git http-backend behind a shell wrapper, and the git upload-pack it
+    runs: the refs of a bare repository."""
+    import subprocess
+    repo = tmp_path / "repos" / "r.git"
+    subprocess.run(["git", "init", "-q", "--bare", str(repo)], check=True)
+    script = write_script(tmp_path, "git.cgi", """
+        #!/bin/sh
+        export GIT_PROJECT_ROOT=%s GIT_HTTP_EXPORT_ALL=1
+        exec git http-backend
+    """ % repo.parent)
+    env = cgi_env(script, extra={"PATH_INFO": "/r.git/info/refs",
+                                 "QUERY_STRING": "service=git-upload-pack"})
+    r, done = worker.cgi_scgi(env, script)
+    assert r.status == 200, (r, worker.log())
+    assert r.header("Content-Type") == "application/x-git-upload-pack-advertisement"
+    assert r.body.startswith(b"001e# service=git-upload-pack\n"), r
+    assert done["exit_status"] == 0
+
+
+def test_hgweb(worker, tmp_path):
+    """Mercurial's hgweb as a CGI script (wsgicgi), in the warm interpreter."""
+    pytest.importorskip("mercurial")
+    import subprocess
+    repo = tmp_path / "h"
+    subprocess.run(["hg", "init", str(repo)], check=True)
+    script = write_script(tmp_path, "hgweb.cgi", """
+        #!/usr/bin/python3
+        from mercurial import demandimport; demandimport.enable()
+        from mercurial.hgweb import hgweb, wsgicgi
+        wsgicgi.launch(hgweb(b"%s"))
+    """ % repo)
+    env = cgi_env(script, extra={"PATH_INFO": "", "QUERY_STRING": "cmd=capabilities"})
+    r, done = worker.cgi_scgi(env, script)
+    assert r.status == 200, (r, worker.log())
+    assert b"unbundle" in r.body and done["exit_status"] == 0, r
+
+
 # ---------------------------------------------------------------- output (C7-C10)
 
 def test_nph_over_scgi(worker, scripts):
