@@ -155,8 +155,8 @@ static void cgi_conn_launch(struct sg_gateway *gw, int fd, const int *fds, const
 	struct sg_cgi_job job;
 	if (sg_cgi_prepare(gw, SG_CGI_FROM_LAUNCHER, env, env_len, &job) < 0) {
 		/* The checks' codes are suEXEC's (>= 100); the rest are failures. */
-		refuse(fd, job.exit_code >= 100 ? SG_CGI_REFUSED : SG_CGI_FAILED, job.http_status,
-		       job.exit_code, job.reason);
+		refuse(fd, job.exit_code >= 100 ? SG_CGI_REFUSED : SG_CGI_FAILED,
+		       job.http_status != 0 ? job.http_status : 500, job.exit_code, job.reason);
 		close_fds(fds, 3);
 	} else {
 		sg_dispatch_cgi(job.app, SG_PROTO_CGI_LAUNCH, fds, 3, fd, &job);

@@ -92,7 +92,7 @@ static void conn_hand_over_cgi(struct sg_conn *c, const char *env, size_t env_le
 	conn_free(c);
 	struct sg_cgi_job job;
 	if (sg_cgi_prepare(gw, SG_CGI_FROM_SCGI, env, env_len, &job) < 0) {
-		sg_reply_send(fd, SG_PROTO_SCGI, job.http_status);
+		sg_reply_send(fd, SG_PROTO_SCGI, job.http_status != 0 ? job.http_status : 500);
 		close(fd);
 	} else {
 		int keep = fcntl(fd, F_DUPFD_CLOEXEC, 0);

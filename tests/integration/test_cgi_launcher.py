@@ -15,7 +15,7 @@ import subprocess
 
 import pytest
 
-from conftest import IO_TIMEOUT, BUILD_DIR, needs_root, wait_until
+from conftest import IO_TIMEOUT, BUILD_DIR, needs_root, scgi_request, wait_until
 
 LAUNCHER = BUILD_DIR / "sandgate-cgi"
 LAUNCH_MAGIC = 0x53474331
@@ -194,6 +194,26 @@ def test_refused_uid_cannot_fill_the_table(sandgate, workdir, apps, test_users):
         if proc.stderr == alone.stderr:
             break
     assert (proc.returncode, proc.stderr) == (alone.returncode, alone.stderr)
+
+
+def test_scgi_cgi_listener_never_routes(sandgate, workdir, apps):
+    """An scgi listener with cgi = true hands every head to the CGI decision:
+    the hello app, which a plain listener routes "/" to, never answers;
+    the refusal comes back as an SCGI response, and a plain scgi listener
+    beside it still routes."""
+    cgi_sock, plain_sock = workdir / "cgi-scgi.sock", workdir / "plain.sock"
+    sg, sock = start(sandgate, workdir, apps,
+                     extra='}, { scgi = "unix:%s"; cgi = true; }, '
+                           '{ scgi = "unix:%s";' % (cgi_sock, plain_sock))
+    assert sg.wait_for_log("listening for SCGI (CGI) on unix:%s" % cgi_sock)
+    resp = scgi_request("unix:%s" % cgi_sock, "/",
+                        SCRIPT_FILENAME="/home/sg-alice/public_html/cgi-bin/env.py",
+                        SCRIPT_NAME="/~sg-alice/cgi-bin/env.py")
+    assert resp.status in (400, 403, 404, 500, 503), resp
+    assert b"Hello" not in resp.body
+    assert sg.wait_for_log("cgi: refused")
+    resp = scgi_request("unix:%s" % plain_sock, "/")
+    assert resp.status == 200 and resp.body == b"Hello from sandgate\n"
 
 
 # ---------------------------------------------------------------- malformed messages
