@@ -155,6 +155,9 @@ void sg_pending_expire(struct sg_cell *c, uint64_t now)
 		}
 		sg_warn("app %s: request %llu never reported done; closing its connection",
 			c->app->conf.name, (unsigned long long)c->pending[i].id);
+		if (c->pending[i].proto == SG_PROTO_CGI_LAUNCH)
+			sg_reply_verdict(c->pending[i].fd, SG_CGI_FAILED, 0, 0, SG_CGI_EXIT_SOFTWARE,
+					 "the worker never reported the script done");
 		close(c->pending[i].fd);
 		pending_remove(c, i);
 	}
