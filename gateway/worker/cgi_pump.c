@@ -149,7 +149,9 @@ static void feed_child(struct state *s)
 	body_buf.start += (size_t)n;
 }
 
-/* Replaces whatever is queued for the request with a canned response. */
+/* Replaces whatever is queued for the request with a canned response: a
+ * CGI head with a body, which both nginx (SCGI) and Apache (the launcher's
+ * stdout) parse. */
 static void answer_canned(struct state *s, int status)
 {
 	const struct sg_canned *c = sg_canned_get(SG_PROTO_SCGI, status);
@@ -281,14 +283,15 @@ static void timed_out(struct state *s)
 	sg_cgi_kill_all(p->pid, p->pid);
 	sg_warn("cgi: %s timed out: killed it and its descendants%s", p->what,
 		p->bytes_out == 0 ? "; 504" : "");
-	if (p->bytes_out == 0 && p->parse) {
-		answer_canned(s, 504);
+	if (p->bytes_out == 0) {
+		answer_canned(s, 504); /* both paths: the launcher writes nothing itself */
 	} else {
-		if (p->bytes_out == 0)
-			p->status = 504; /* the launcher answers it */
 		s->out_broken = s->discard = true;
 		buf_clear(&out_buf);
 	}
+	/* The body is not wanted any more. */
+	s->in_done = true;
+	buf_clear(&body_buf);
 }
 
 static bool finished(const struct state *s)

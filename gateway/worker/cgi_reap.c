@@ -25,8 +25,10 @@
 
 int sg_cgi_reap_setup(struct sg_error *err)
 {
+	/* EPERM here is the seccomp policy: CGI apps need cgi-exec. */
 	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
-		return sg_fail_errno(err, "prctl(PR_SET_CHILD_SUBREAPER)");
+		return sg_fail_errno(err, "prctl(PR_SET_CHILD_SUBREAPER) (the cgi-exec policy allows "
+					  "it)");
 	return 0;
 }
 

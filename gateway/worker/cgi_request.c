@@ -142,12 +142,14 @@ static void finish(struct sg_request *req, uint64_t unread)
 		close(req->err_fd);
 }
 
-/* Refused before anything ran: SCGI answers the status itself, the
- * launcher path reports it in the done note and the launcher answers. */
+/* Refused before anything ran: the answer goes to the client socket
+ * (SCGI) or the web server's stdout (the launcher, which lets go of it
+ * once the gateway has queued the job, writes nothing itself), as a CGI
+ * head the web server parses; the done note carries the status. */
 static int answer_early(struct sg_request *req, int status)
 {
-	if (req->proto == SG_PROTO_CGI_SCGI)
-		sg_canned_write(req->fd, sg_canned_get(SG_PROTO_SCGI, status), false);
+	int fd = req->proto == SG_PROTO_CGI_LAUNCH ? req->out_fd : req->fd;
+	sg_canned_write(fd, sg_canned_get(SG_PROTO_SCGI, status), false);
 	finish(req, 0);
 	return status;
 }
@@ -179,7 +181,7 @@ static int run_script(const struct sg_server *srv, struct sg_request *req,
 	int child[3], mine[3];
 	if (make_pipes(child, mine, &err) < 0) {
 		sg_error("cgi: %s: %s", sc->path, err.msg);
-		return answer_early(req, req->proto == SG_PROTO_CGI_SCGI ? 500 : 503);
+		return answer_early(req, 500);
 	}
 	struct sg_cgi_child c = {
 		.script_fd = sc->fd, .dir_fd = sc->dir_fd, .path = sc->path, .dir = sc->dir,
@@ -197,7 +199,7 @@ static int run_script(const struct sg_server *srv, struct sg_request *req,
 	if (pidfd < 0) {
 		sg_error("cgi: %s: %s", sc->path, err.msg);
 		close3(mine);
-		return answer_early(req, req->proto == SG_PROTO_CGI_SCGI ? 500 : 503);
+		return answer_early(req, 500);
 	}
 	sg_signals_cgi_group(pid);
 	bool to_eof = req->proto == SG_PROTO_CGI_LAUNCH && info->content_length.s == NULL;

@@ -76,7 +76,8 @@ struct sg_cgi_pump {
 	int pidfd;
 	int child_in, child_out, child_err;
 	/* results */
-	int status;          /* SCGI: the status sent; LAUNCH: one to answer (504) */
+	int status;          /* SCGI: the status sent; LAUNCH: the error response's
+			      * the worker wrote (504), else 0 */
 	int wait_status;
 	bool timed_out;
 	uint64_t bytes_out;  /* written to req_out */

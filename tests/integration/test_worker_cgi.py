@@ -398,11 +398,12 @@ def test_swapped_script_refused(worker, scripts, tmp_path):
     assert r.status == 403, r
     assert done == {"request_id": 41, "status": 403, "exit_status": -1}
     worker.wait_log("not the file the gateway checked")
-    # the launcher path: nothing written, the launcher answers the 403
+    # the launcher path: the worker writes the 403 to the web server's
+    # stdout (the launcher let go of it once the job was queued)
     web, err_r = worker.cgi_launch(cgi_env(script), script, request_id=42,
                                    dev_ino=(st.st_dev, st.st_ino))
     with web:
-        assert read_all(web) == b""
+        assert read_all(web).startswith(b"Status: 403 Forbidden\r\n")
     os.close(err_r)
     assert worker.recv_done(with_exit=True) == {"request_id": 42, "status": 403,
                                                 "exit_status": -1}
@@ -475,7 +476,8 @@ def test_hanging_script_killed_at_timeout(make_worker, tmp_path):
 
 
 def test_launch_timeout_504_in_done_note(make_worker, tmp_path):
-    """LAUNCH: nothing was written, so the launcher is told to answer 504."""
+    """LAUNCH: nothing was written, so the worker writes the 504 to the web
+    server's stdout itself, and the done note says so."""
     w = make_worker(processes=1)
     script = write_script(tmp_path, "hang2.sh", """
         #!/bin/sh
@@ -485,8 +487,10 @@ def test_launch_timeout_504_in_done_note(make_worker, tmp_path):
     slot = w.wait_slots(lambda ss: ss[0]["state"] == SLOT_BUSY)[0]
     w.send_ctl(CTL_TIMEOUT, 0, slot["pid"])
     with web:
-        assert read_all(web) == b""
+        out = read_all(web)
     os.close(err_r)
+    assert out.startswith(b"Status: 504 Gateway Timeout\r\n")
+    assert out.endswith(b"\r\n\r\n504 Gateway Timeout\n")
     assert w.recv_done(with_exit=True) == {"request_id": 61, "status": 504, "exit_status": 9}
 
 
