@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "config_cgi.h"
+#include "sandbox/policy_dir.h"
 
 static int check_user(const struct sg_config *cfg, const char *name, struct sg_diags *d)
 {
@@ -33,12 +34,29 @@ static int check_user(const struct sg_config *cfg, const char *name, struct sg_d
 	return 0;
 }
 
+/* The CGI apps' seccomp policy: their cells would not start without it. */
+static int check_policy(const struct sg_config *cfg, struct sg_diags *d)
+{
+	char dir[PATH_MAX];
+	struct sg_error err;
+	if (sg_policy_dir(dir, sizeof dir, &err) < 0) {
+		sg_diags_add(d, cfg->source, cfg->cgi->line, "cgi: %s", err.msg);
+		return 1;
+	}
+	if (!sg_policy_exists(dir, SG_CGI_POLICY ".policy")) {
+		sg_diags_add(d, cfg->source, cfg->cgi->line, "cgi: there is no %s/%s.policy, the "
+			     "CGI apps' seccomp policy", dir, SG_CGI_POLICY);
+		return 1;
+	}
+	return sg_policy_check(SG_CGI_POLICY ".policy", sg_diags_add, d) < 0;
+}
+
 int sg_cmd_check_cgi(const struct sg_config *cfg, struct sg_diags *d)
 {
 	const struct sg_cgi_conf *cgi = cfg->cgi;
-	int problems = 0;
 	if (cgi == NULL)
 		return 0;
+	int problems = check_policy(cfg, d);
 	if (cgi->allow_group[0] != '\0' && getgrnam(cgi->allow_group) == NULL) {
 		sg_diags_add(d, cfg->source, cgi->line, "cgi.allow_group: no group \"%s\"",
 			     cgi->allow_group);

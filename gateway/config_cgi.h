@@ -10,9 +10,9 @@
 
 #define SG_CGI_MAX_ALLOW 256
 #define SG_CGI_APP_SUFFIX "cgi"   /* the app's name: OWNER~cgi */
-/* The CGI app's seccomp policy: the WSGI policy with fork and exec, until
- * policies/cgi-exec.policy lands (the worker's own list for CGI). */
-#define SG_CGI_POLICY "wsgi-exec"
+/* The CGI app's seccomp policy: wsgi-exec plus what running scripts
+ * needs (policies/cgi-exec.policy). */
+#define SG_CGI_POLICY "cgi-exec"
 #define SG_CGI_DEFAULT_MIN_UID 1000
 #define SG_CGI_DEFAULT_MIN_GID 100
 
