@@ -27,6 +27,7 @@ CHECK_CODES = {102, 104, 107, 108, 114, 115, 116, 117, 118, 119, 120, 121}
 
 CONF = '''\
 %(frontends)s
+%(cgi)s
 listeners = (
     { launcher = "unix:%(sock)s"; %(extra)s }
 );
@@ -39,26 +40,28 @@ CGI_ENV = {"GATEWAY_INTERFACE": "CGI/1.1", "REQUEST_METHOD": "GET",
            "QUERY_STRING": "q=1", "SERVER_PROTOCOL": "HTTP/1.1"}
 
 
-def start(sandgate, workdir, apps, frontends="", extra=""):
+def start(sandgate, workdir, apps, frontends="", extra="", cgi=""):
     sock = workdir / "cgi.sock"
     app_sock = workdir / "hello.sock"
     conf = workdir / "sandgate.conf"
-    conf.write_text(CONF % {"frontends": frontends, "sock": sock, "extra": extra,
+    conf.write_text(CONF % {"frontends": frontends, "sock": sock, "extra": extra, "cgi": cgi,
                             "app": apps / "hello.py", "app_sock": app_sock})
     sg = sandgate("-c", conf, scgi=["unix:%s" % app_sock])
     assert sg.wait_for_log("listening for CGI launchers on unix:%s" % sock)
     return sg, sock
 
 
-def run_launcher(sock, env=None, argv=(), user=None):
+def run_launcher(sock, env=None, argv=(), user=None, body=None):
     full = dict(CGI_ENV if env is None else env)
     if sock is not None:
         full["SANDGATE_CGI_SOCKET"] = str(sock)
     cmd = [str(LAUNCHER)] + list(argv)
     if user:
         cmd = ["setpriv", "--reuid=%s" % user, "--regid=%s" % user, "--clear-groups"] + cmd
-    return subprocess.run(cmd, env=full, stdin=subprocess.DEVNULL, capture_output=True,
-                          timeout=IO_TIMEOUT)
+    if body is None:
+        return subprocess.run(cmd, env=full, stdin=subprocess.DEVNULL, capture_output=True,
+                              timeout=IO_TIMEOUT)
+    return subprocess.run(cmd, env=full, input=body, capture_output=True, timeout=IO_TIMEOUT)
 
 
 def status_written(out):
@@ -214,6 +217,88 @@ def test_scgi_cgi_listener_never_routes(sandgate, workdir, apps):
     assert sg.wait_for_log("cgi: refused")
     resp = scgi_request("unix:%s" % plain_sock, "/")
     assert resp.status == 200 and resp.body == b"Hello from sandgate\n"
+
+
+# ---------------------------------------------------------------- scripts that run
+
+SCRIPTS = {
+    "exits.sh": "#!/bin/sh\nprintf 'Content-Type: text/plain\\r\\n\\r\\nexiting %s\\n' "
+                "\"$QUERY_STRING\"\necho to-stderr >&2\nexit \"$QUERY_STRING\"\n",
+    "killed.sh": "#!/bin/sh\nprintf 'Content-Type: text/plain\\r\\n\\r\\nbye\\n'\n"
+                 "kill -KILL $$\n",
+    "echo.sh": "#!/bin/sh\nprintf 'Content-Type: application/octet-stream\\r\\n\\r\\n'\n"
+               "exec cat\n",
+    "whoami.py": "import os, sys\nsys.stdout.write('Content-Type: text/plain\\r\\n\\r\\n%d\\n'"
+                 " % os.getuid())\n",
+}
+
+
+@pytest.fixture
+def cgi_gateway(sandgate, workdir, apps, test_users):
+    """A gateway whose cgi group runs sg-alice's scripts from
+    WORKDIR/cgi/sg-alice (an absolute CGI root, so no home is touched)."""
+    user = test_users["sg-alice"]
+    top = workdir / "cgi"
+    top.mkdir(mode=0o755)
+    mine = top / "sg-alice"
+    mine.mkdir(mode=0o755)
+    for name, text in SCRIPTS.items():
+        (mine / name).write_text(text)
+        os.chmod(mine / name, 0o755)
+        os.chown(mine / name, user.pw_uid, user.pw_gid)
+    os.chown(mine, user.pw_uid, user.pw_gid)
+    cgi = ('cgi = { allow = [ "sg-alice" ]; min_uid = 100; min_gid = 100; '
+           'roots = [ "%s/%%u" ]; extensions = [ ".sh", ".py" ]; timeout = 30; };' % top)
+    sg, sock = start(sandgate, workdir, apps, cgi=cgi)
+    return sg, sock, mine, user
+
+
+def script_env(directory, name, query="", method="GET"):
+    return dict(CGI_ENV, REQUEST_METHOD=method, QUERY_STRING=query,
+                PATH_INFO="/~sg-alice/%s" % name, PATH_TRANSLATED=str(directory / name),
+                REQUEST_URI="/~sg-alice/%s" % name)
+
+
+@needs_root
+def test_script_output_status_and_stderr_pass_through(cgi_gateway):
+    """The script's stdout reaches the web server unparsed, its stderr the
+    web server's error log, its exit status becomes the launcher's."""
+    sg, sock, mine, user = cgi_gateway
+    proc = run_launcher(sock, env=script_env(mine, "exits.sh", "7"))
+    assert proc.returncode == 7, proc.stderr
+    assert proc.stdout == b"Content-Type: text/plain\r\n\r\nexiting 7\n"
+    assert b"to-stderr" in proc.stderr and b"sandgate-cgi:" not in proc.stderr
+    proc = run_launcher(sock, env=script_env(mine, "exits.sh", "0"))
+    assert proc.returncode == 0 and proc.stdout.endswith(b"exiting 0\n")
+
+
+@needs_root
+def test_script_killed_by_a_signal(cgi_gateway):
+    sg, sock, mine, user = cgi_gateway
+    proc = run_launcher(sock, env=script_env(mine, "killed.sh"))
+    assert proc.returncode == 128 + 9, proc.stderr
+    assert proc.stdout.endswith(b"bye\n")
+
+
+@needs_root
+def test_body_read_to_eof_and_echoed(cgi_gateway):
+    """Without CONTENT_LENGTH the body is the web server's stdin to its end
+    (E1); 256 KiB each way through the passed descriptors."""
+    sg, sock, mine, user = cgi_gateway
+    body = os.urandom(256 << 10)
+    proc = run_launcher(sock, env=script_env(mine, "echo.sh", method="POST"), body=body)
+    assert proc.returncode == 0, proc.stderr
+    head, _, echoed = proc.stdout.partition(b"\r\n\r\n")
+    assert head == b"Content-Type: application/octet-stream"
+    assert echoed == body
+
+
+@needs_root
+def test_script_runs_as_its_owner(cgi_gateway):
+    sg, sock, mine, user = cgi_gateway
+    proc = run_launcher(sock, env=script_env(mine, "whoami.py"))
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split(b"\r\n\r\n", 1)[1] == b"%d\n" % user.pw_uid
 
 
 # ---------------------------------------------------------------- malformed messages
