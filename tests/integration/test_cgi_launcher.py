@@ -249,7 +249,8 @@ def cgi_gateway(sandgate, workdir, apps, test_users):
     os.chown(mine, user.pw_uid, user.pw_gid)
     cgi = ('cgi = { allow = [ "sg-alice" ]; min_uid = 100; min_gid = 100; '
            'roots = [ "%s/%%u" ]; extensions = [ ".sh", ".py" ]; timeout = 30; };' % top)
-    sg, sock = start(sandgate, workdir, apps, cgi=cgi)
+    sg, sock = start(sandgate, workdir, apps, cgi=cgi,
+                     extra='}, { scgi = "unix:%s/cgi-scgi.sock"; cgi = true;' % workdir)
     return sg, sock, mine, user
 
 
@@ -299,6 +300,18 @@ def test_script_runs_as_its_owner(cgi_gateway):
     proc = run_launcher(sock, env=script_env(mine, "whoami.py"))
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split(b"\r\n\r\n", 1)[1] == b"%d\n" % user.pw_uid
+
+
+@needs_root
+def test_scgi_cgi_listener_runs_the_script(cgi_gateway, workdir):
+    """The same script over an scgi listener with cgi = true: the client
+    socket goes to the cell, the output comes back as an SCGI answer."""
+    sg, sock, mine, user = cgi_gateway
+    resp = scgi_request("unix:%s/cgi-scgi.sock" % workdir, "/~sg-alice/whoami.py",
+                        SCRIPT_FILENAME=str(mine / "whoami.py"),
+                        SCRIPT_NAME="/~sg-alice/whoami.py")
+    assert resp.status == 200, resp
+    assert resp.body == b"%d\n" % user.pw_uid
 
 
 # ---------------------------------------------------------------- malformed messages
