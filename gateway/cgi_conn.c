@@ -8,7 +8,8 @@
  * final verdict.
  *
  * A launcher sends its message right after connecting, so a connection
- * that has not within LAUNCH_DEADLINE_MS is dropped. */
+ * that has not sent it within LAUNCH_DEADLINE_MS gets a FAILED verdict and
+ * is dropped. */
 #include "gateway.h"
 
 #include <errno.h>
