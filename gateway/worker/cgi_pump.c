@@ -8,7 +8,13 @@
  * one open file description): their flags are never changed. Sockets are
  * read and written with MSG_DONTWAIT; a pipe is read once after POLLIN and
  * written at most PIPE_BUF bytes after POLLOUT, which cannot block. The
- * script's pipes are the worker's own and non-blocking. */
+ * script's pipes are the worker's own and non-blocking.
+ *
+ * Over SCGI the output waits until the whole body has been read (or the
+ * script has exited): nginx stops sending a request body once the
+ * response head arrives, so a script that writes before it reads would
+ * wait for the rest of its body for ever. Held output counts against the
+ * same 8 MiB. */
 #include "gateway/worker/cgi_serve.h"
 
 #include <errno.h>
@@ -160,6 +166,7 @@ static void answer_canned(struct state *s, int status)
 	memcpy(out_buf.d + c->head_len, c->body, c->body_len);
 	out_buf.end = c->head_len + c->body_len;
 	s->p->status = status;
+	s->p->canned = true;
 	s->head_done = s->discard = true;
 }
 
@@ -319,7 +326,8 @@ static void fill(struct state *s, struct pollfd *pfd)
 	bool out_room = buf_len(&out_buf) < out_buf.cap || s->discard;
 	set(pfd, PF_CHILD_OUT, !s->out_eof && out_room, p->child_out, POLLIN);
 	/* SCGI: nothing goes out before the head is parsed and rewritten. */
-	bool out_ready = buf_len(&out_buf) > 0 && !s->out_broken && (!p->parse || s->head_done);
+	bool out_ready = buf_len(&out_buf) > 0 && !s->out_broken &&
+			 (!p->parse || s->head_done) && (!p->body_first || s->in_done);
 	set(pfd, PF_OUT, out_ready, p->req_out, POLLOUT);
 	set(pfd, PF_CHILD_ERR, !s->err_eof && buf_len(&err_buf) < err_buf.cap, p->child_err,
 	    POLLIN);

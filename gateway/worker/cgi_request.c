@@ -202,13 +202,16 @@ static int run_script(const struct sg_server *srv, struct sg_request *req,
 		return answer_early(req, 500);
 	}
 	sg_signals_cgi_group(pid);
-	bool to_eof = req->proto == SG_PROTO_CGI_LAUNCH && info->content_length.s == NULL;
+	bool launch = req->proto == SG_PROTO_CGI_LAUNCH, nph = req->script.flags & SG_CGI_NPH;
+	bool to_eof = launch && info->content_length.s == NULL;
 	struct sg_cgi_pump p = {
 		.req_in = req->fd, .req_out = req->out_fd >= 0 ? req->out_fd : req->fd,
 		.req_err = req->err_fd, .body_to_eof = to_eof, .body_left = info->body_len,
 		.prefix = req->body, .prefix_len = req->body_len,
-		.parse = req->proto == SG_PROTO_CGI_SCGI, .nph = req->script.flags & SG_CGI_NPH,
-		.is_head = info->is_head, .what = sc->path,
+		/* The web server runs sandgate-cgi, not an nph- script: it would
+		 * refuse the "HTTP/1.1 NNN" line, so that becomes Status (C10). */
+		.parse = !launch || nph, .nph = nph, .body_first = !launch,
+		.is_head = !launch && info->is_head, .what = sc->path,
 		.response_started = &srv->slot->response_started,
 		.pid = pid, .pidfd = pidfd, .child_in = mine[0], .child_out = mine[1],
 		.child_err = mine[2],
@@ -219,10 +222,12 @@ static int run_script(const struct sg_server *srv, struct sg_request *req,
 		 (unsigned long long)(sg_now_ms() - t0));
 	log_exit(sc->path, p.wait_status);
 	*exit_status = p.wait_status;
-	finish(req, p.parse ? p.body_left : 0);
+	finish(req, launch ? 0 : p.body_left);
 	if (srv->access_log_fd >= 0)
 		sg_access_log(srv->access_log_fd, info, p.status, p.bytes_out);
-	return p.status;
+	/* Launcher: the web server answers with the script's head; the done
+	 * note names only a response of the worker's own. */
+	return launch && !p.canned ? 0 : p.status;
 }
 
 int sg_cgi_serve(const struct sg_server *srv, struct sg_request *req, int *exit_status)

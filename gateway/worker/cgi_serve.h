@@ -67,8 +67,12 @@ struct sg_cgi_pump {
 	uint64_t body_left;           /* else: bytes of body still to read */
 	const char *prefix;           /* body bytes that came with the message */
 	size_t prefix_len;
-	bool parse;                   /* SCGI: C7-C10 through cgi_response.c */
+	bool parse;                   /* C7-C10 through cgi_response.c: SCGI, and an
+				       * nph- script on the launcher path, whose
+				       * status line the web server would refuse */
 	bool nph, is_head;
+	bool body_first;              /* SCGI: nothing goes out before the whole body
+				       * is in (see cgi_pump.c) */
 	const char *what;             /* the script's path, for log lines */
 	_Atomic uint32_t *response_started; /* the slot's */
 	/* the child's side */
@@ -76,8 +80,8 @@ struct sg_cgi_pump {
 	int pidfd;
 	int child_in, child_out, child_err;
 	/* results */
-	int status;          /* SCGI: the status sent; LAUNCH: the error response's
-			      * the worker wrote (504), else 0 */
+	int status;          /* the status of the head sent */
+	bool canned;         /* the worker wrote its own error response */
 	int wait_status;
 	bool timed_out;
 	uint64_t bytes_out;  /* written to req_out */

@@ -326,6 +326,33 @@ def test_bad_output_502(worker, scripts):
     worker.wait_log("bad output, 502")
 
 
+def test_scgi_output_held_until_the_body_is_in(worker, tmp_path):
+    """nginx stops sending the request body once the response head arrives:
+    over SCGI nothing goes out before the whole body has been read, even
+    when the script writes first (else it waits for the rest for ever)."""
+    import select
+    marker = tmp_path / "wrote"
+    script = write_script(tmp_path, "early.py", """
+        import sys
+        sys.stdout.write("Content-Type: text/plain\\n\\nearly\\n")
+        sys.stdout.flush()
+        open(%r, "w").write("1")
+        print(len(sys.stdin.buffer.read()))
+    """ % str(marker))
+    client, server_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    with client:
+        worker.send_cgi(cgi_env(script, "POST", 2000), script, [server_end.fileno()], 4)
+        server_end.close()
+        client.sendall(b"a" * 1000)
+        wait_file(marker)
+        # the head is written; the worker must not pass it on yet
+        assert select.select([client], [], [], 0.5)[0] == [], client.recv(100)
+        client.sendall(b"b" * 1000)  # what nginx would no longer send
+        out = read_all(client)
+    assert out.endswith(b"\r\n\r\nearly\n2000\n"), out
+    assert worker.recv_done()["status"] == 200
+
+
 # ---------------------------------------------------------------- the launcher path
 
 def test_launch_output_unmodified(worker, scripts):
@@ -339,6 +366,18 @@ def test_launch_output_unmodified(worker, scripts):
     os.close(err_r)
     assert out == b"Location: https://example.test/elsewhere\n\n"
     assert worker.recv_done(with_exit=True) == {"request_id": 21, "status": 0, "exit_status": 0}
+
+
+def test_launch_nph_status_line_rewritten(worker, scripts):
+    """C10 on the launcher path: the web server runs sandgate-cgi, not an
+    nph- script, and would refuse "HTTP/1.1 201": it becomes Status."""
+    script = scripts / "nph-raw.sh"
+    web, err_r = worker.cgi_launch(cgi_env(script), script, request_id=22, nph=True)
+    with web:
+        out = read_all(web)
+    os.close(err_r)
+    assert out == b"Status: 201 Made It\r\nContent-Type: text/plain\r\nX-Nph: yes\r\n\r\nnph body"
+    assert worker.recv_done(with_exit=True) == {"request_id": 22, "status": 0, "exit_status": 0}
 
 
 def test_launch_stderr_to_web_server(worker, scripts):
