@@ -1,0 +1,175 @@
+"""Escape rows re-run from a CGI script (issue 6): sg-alice's CGI scripts,
+run by Apache through build/sandgate-cgi in her OWNER~cgi cell under
+policies/cgi-exec.policy, try what the WSGI attack apps try. The cell
+allows fork and exec (Perl, sh, git), so these rows show the rest of the
+sandbox still holds there.
+
+- attack.py runs an attack app's WSGI application (attack_app.py,
+  proc_app.py, net_app.py, seccomp_app.py: the same code as the WSGI
+  rows) through wsgiref's CGIHandler, in the warm Python of the cell:
+  /~sg-alice/cgi-bin/attack.py/MODULE?attack=NAME&ARG=VALUE.
+- escape.sh tries the same from an exec'd shell: the host's tools
+  (unshare, mount, su, cat) rather than system calls made by hand.
+"""
+import importlib.util
+import json
+import os
+import shutil
+import socket
+import sys
+from pathlib import Path
+from urllib.parse import urlencode
+
+import pytest
+
+from integration_conftest import IS_ROOT, apache, nginx, uid_of  # noqa: F401
+
+_FIXTURES = Path(__file__).resolve().parent.parent / "integration" / "cgi_fixtures.py"
+_spec = importlib.util.spec_from_file_location("cgi_fixtures", _FIXTURES)
+cgi_fixtures = importlib.util.module_from_spec(_spec)
+sys.modules["cgi_fixtures"] = cgi_fixtures
+_spec.loader.exec_module(cgi_fixtures)
+from cgi_fixtures import cgi_bin, cgi_homes, cgi_site, chown_to, put_script  # noqa: E402,F401
+
+pytestmark = pytest.mark.skipif(not IS_ROOT, reason="CGI runs in system mode: needs root")
+
+HERE = Path(__file__).resolve().parent
+ATTACK_MODULES = ("attack_wsgi.py", "attack_app.py", "proc_app.py", "net_app.py",
+                  "seccomp_app.py")
+ALICE, BOB = "sg-alice", "sg-bob"
+
+ATTACK_CGI = r'''#!/usr/bin/python3
+"""An escape-suite attack app as a CGI script: PATH_INFO names the module."""
+import importlib
+import os
+from wsgiref.handlers import CGIHandler
+
+MODULES = ("attack_app", "proc_app", "net_app", "seccomp_app")
+name = os.environ.get("PATH_INFO", "").strip("/")
+if name not in MODULES:
+    print("Status: 404 Not Found\r\nContent-Type: text/plain\r\n\r\nno module %r" % name)
+else:
+    CGIHandler().run(importlib.import_module(name).application)
+'''
+
+# Each line NAME=STATUS: the exit status of one try (0: it worked).
+ESCAPE_SH = r'''#!/bin/sh
+printf 'Content-Type: text/plain\r\n\r\n'
+try() { name=$1; shift; "$@" >/dev/null 2>&1; echo "$name=$?"; }
+try read_other /bin/cat "$1"
+try read_shadow /bin/cat /etc/shadow
+try unshare_user /usr/bin/unshare -U /bin/true
+try unshare_mount /usr/bin/unshare -m /bin/true
+try mount_tmpfs /bin/mount -t tmpfs none /tmp
+try su_root /bin/su -c /bin/true root
+try write_etc /bin/sh -c 'echo x > /etc/sg-cgi-escape'
+echo "nonewprivs=$(grep NoNewPrivs /proc/self/status | tr -dc 0-9)"
+echo "seccomp=$(grep '^Seccomp:' /proc/self/status | tr -dc 0-9)"
+echo "capeff=$(grep CapEff /proc/self/status | cut -f2)"
+echo "procs=$(ls /proc | grep -c '^[0-9]')"
+'''
+
+
+@pytest.fixture
+def attack_site(cgi_site, cgi_homes):
+    """sg-alice's cgi-bin with attack.py, the attack apps and escape.sh;
+    the gateway and Apache in front."""
+    for name in ATTACK_MODULES:
+        target = cgi_bin(ALICE) / name
+        shutil.copy(HERE / name, target)
+        chown_to(target, ALICE)
+        target.chmod(0o644)
+    put_script(ALICE, "attack.py", ATTACK_CGI)
+    put_script(ALICE, "escape.sh", ESCAPE_SH.replace('"$1"', '"%s"' % (cgi_bin(BOB) / "env.py")))
+    return cgi_site(fronts=("apache",))
+
+
+def attack(site, module, name, **args):
+    resp = site.get("apache", ALICE, "attack.py",
+                    "/%s?%s" % (module, urlencode(dict(attack=name, **args))))
+    assert resp.status == 200, (resp, resp.body[:2000], site.httpd.error_log()[-2000:],
+                                site.gw.stderr_text()[-2000:])
+    return json.loads(resp.body)
+
+
+def test_runs_in_the_cell_as_alice(attack_site):
+    got = attack(attack_site, "proc_app", "seccomp_status")
+    assert got is not None
+    resp = attack_site.get("apache", ALICE, "env.py")
+    assert resp.json()["uid"] == uid_of(ALICE)
+
+
+@pytest.mark.parametrize("path", [
+    "/home/sg-bob/public_html/cgi-bin/env.py",      # another user's script
+    "/home/sg-bob/.config/sandgate",                # another user's home
+    "/etc/shadow",
+])
+def test_other_files_out_of_reach(attack_site, path):
+    got = attack(attack_site, "proc_app", "read", path=path)
+    assert not got["ok"], got
+
+
+def test_host_processes_invisible(attack_site):
+    """/proc in the cell lists the cell's processes only: none of another
+    uid, not the test runner, not the gateway."""
+    got = attack(attack_site, "proc_app", "pids")
+    assert not got["ok"], got
+    for pid in (os.getpid(), attack_site.gw.proc.pid):
+        entry = attack(attack_site, "proc_app", "proc_entry", pid=str(pid))
+        assert not entry["ok"], entry
+
+
+def test_ptrace_refused(attack_site):
+    got = attack(attack_site, "proc_app", "ptrace_attach")
+    assert not got["ok"], got
+
+
+@pytest.mark.parametrize("name", [
+    "unshare_newuser", "clone_newuser", "clone_newuser_newns", "unshare_newuser_newnet",
+    "setns", "mount", "umount2", "fsopen", "open_tree", "move_mount", "pivot_root",
+    "chroot", "ptrace_traceme", "bpf", "keyctl", "add_key", "init_module",
+    "finit_module", "kexec_load", "perf_event_open", "userfaultfd", "io_uring_setup",
+    "open_by_handle_at", "socket_packet", "chmod_setuid",
+])
+def test_system_calls_refused(attack_site, name):
+    got = attack(attack_site, "seccomp_app", name)
+    assert not got["ok"], got
+
+
+def test_no_nested_user_namespace(attack_site):
+    got = attack(attack_site, "net_app", "nested_userns")
+    assert not got["ok"], got
+
+
+def test_network_none(attack_site):
+    """network = "none": loopback only, and the host's listeners are out of reach."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        port = listener.getsockname()[1]
+        got = attack(attack_site, "net_app", "tcp", arg=str(port))
+        assert not got["ok"], got
+    got = attack(attack_site, "net_app", "interfaces")
+    assert not got["ok"], got
+
+
+@pytest.mark.parametrize("name", ["caps", "securebits", "no_new_privs", "setuid_exec",
+                                  "core_limit", "nofile_limit"])
+def test_no_privilege_to_gain(attack_site, name):
+    got = attack(attack_site, "attack_app", name)
+    assert not got["ok"], got
+
+
+def test_from_an_execd_shell(attack_site):
+    """The same from /bin/sh run by execveat in the cell: no_new_privs, a
+    seccomp filter, no capabilities, and every try fails."""
+    resp = attack_site.get("apache", ALICE, "escape.sh")
+    assert resp.status == 200, (resp, attack_site.gw.stderr_text()[-2000:])
+    got = dict(line.split("=", 1) for line in resp.text.splitlines() if "=" in line)
+    for name in ("read_other", "read_shadow", "unshare_user", "unshare_mount",
+                 "mount_tmpfs", "su_root", "write_etc"):
+        assert got[name] != "0", (name, got)
+    assert got["nonewprivs"] == "1", got
+    assert got["seccomp"] == "2", got
+    assert int(got["capeff"], 16) == 0, got
+    assert not os.path.exists("/etc/sg-cgi-escape")
