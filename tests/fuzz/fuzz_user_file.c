@@ -1,9 +1,11 @@
 /* libFuzzer harness for a hosted user's apps file (config_user_apps.c):
  * any text is refused with diagnostics naming the file, or gives apps
- * that all run as the owner, under /~OWNER, within the ceilings. */
+ * that all run as the owner, under /~OWNER or on a host the admin's
+ * patterns allow, within the ceilings. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "gateway/config_cgi.h"
 #include "gateway/config_users.h"
@@ -42,6 +44,16 @@ static void check_cgi(const struct sg_cgi_conf *m)
 	}
 }
 
+/* A host of the admin's "*.example.com" holds any path; else /~u. */
+static bool route_allowed(const struct sg_app_conf *a)
+{
+	if (a->host[0] != '\0') {
+		size_t n = strcspn(a->host, ":"), tail = strlen(".example.com");
+		return n > tail && strncasecmp(a->host + n - tail, ".example.com", tail) == 0;
+	}
+	return strncmp(a->prefix, "/~u", 3) == 0 && (a->prefix[3] == '\0' || a->prefix[3] == '/');
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct sg_config sys;
@@ -69,8 +81,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		check_cgi(out.cgi);
 	for (int i = 0; i < out.n_apps; i++) {
 		const struct sg_app_conf *a = &out.apps[i];
-		if (strcmp(a->user, "u") != 0 || strncmp(a->name, "u~", 2) != 0 ||
-		    strncmp(a->prefix, "/~u", 3) != 0 || (a->prefix[3] != '\0' && a->prefix[3] != '/') ||
+		if (strcmp(a->user, "u") != 0 || strncmp(a->name, "u~", 2) != 0 || !route_allowed(a) ||
 		    a->memory > (64LL << 20) || a->memory <= 0 || a->pids > 32 || a->pids <= 0 ||
 		    a->cpu_us > 50000 || a->cpu_us <= 0 || a->processes > 2 || a->timeout > 30 ||
 		    a->has_socket || a->log[0] || a->access_log[0] || !a->seccomp ||
