@@ -111,13 +111,21 @@ static void check_app_names(struct parse_ctx *c, const struct sg_config *cfg)
 }
 
 /* Requests reach an app on its own socket, or through a listener. */
+bool sg_listener_routes_apps(const struct sg_listener_conf *l)
+{
+	return l->kind != SG_LISTEN_CGI && !l->cgi;
+}
+
+/* An app without a socket needs a listener that routes to apps (a launcher
+ * or cgi = true listener runs CGI scripts only). */
 static void check_reachable(struct parse_ctx *c, const struct sg_config *cfg)
 {
-	if (cfg->n_listeners > 0)
-		return;
+	for (int i = 0; i < cfg->n_listeners; i++)
+		if (sg_listener_routes_apps(&cfg->listeners[i]))
+			return;
 	for (int i = 0; i < cfg->n_apps; i++) {
 		const struct sg_app_conf *a = &cfg->apps[i];
-		if (!a->has_socket)
+		if (!a->has_socket && a->kind != SG_APP_CGI)
 			cfg_problem_at(c, a->line, "app \"%s\" is not reachable: give it a socket "
 						   "or add a listener", a->name);
 	}

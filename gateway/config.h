@@ -81,6 +81,10 @@ struct sg_listener_conf {
 	int line;               /* 0 when from the command line */
 };
 
+/* false for a launcher or cgi = true listener: those run CGI scripts and
+ * never route to an app. */
+bool sg_listener_routes_apps(const struct sg_listener_conf *l);
+
 /* What a cell runs: a WSGI app, or a user's CGI scripts (one such app per
  * user, "OWNER~cgi", made from the `cgi` group: config_cgi.c). */
 enum sg_app_kind { SG_APP_WSGI = 0, SG_APP_CGI = 1 };

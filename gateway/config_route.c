@@ -37,9 +37,17 @@ static uint32_t listener_bit(struct parse_ctx *c, const config_setting_t *s,
 	char name[SG_NAME_MAX];
 	if (!cfg_get_string(c, s, "route.listeners entry", name, sizeof name))
 		return 0;
-	for (int i = 0; i < cfg->n_listeners && name[0] != '\0'; i++)
-		if (strcmp(cfg->listeners[i].name, name) == 0)
-			return (uint32_t)1 << i;
+	for (int i = 0; i < cfg->n_listeners && name[0] != '\0'; i++) {
+		const struct sg_listener_conf *l = &cfg->listeners[i];
+		if (strcmp(l->name, name) != 0)
+			continue;
+		if (!sg_listener_routes_apps(l)) {
+			cfg_problem(c, s, "route.listeners: listener \"%s\" runs CGI scripts and "
+				    "never routes to an app", name);
+			return 0;
+		}
+		return (uint32_t)1 << i;
+	}
 	cfg_problem(c, s, "route.listeners: no listener named \"%s\"", name);
 	return 0;
 }

@@ -450,6 +450,15 @@ static void test_listener_cgi(void)
 	expect_one("listeners = ( { scgi = \"unix:/tmp/s.sock\"; launcher = \"unix:/tmp/c\"; } );\n"
 		   APP, "test.conf:1: listener has more than one of http, scgi and launcher; "
 		   "give one of them");
+	/* CGI listeners never route to an app: one is no way to reach one. */
+	expect_one("listeners = ( { launcher = \"unix:/tmp/c.sock\"; } );\n"
+		   "apps = ( { name = \"a\"; module = \"m\"; } );\n",
+		   "test.conf:2: app \"a\" is not reachable: give it a socket or add a listener");
+	expect_one("listeners = ( { name = \"c\"; scgi = \"unix:/tmp/s.sock\"; cgi = true; },\n"
+		   "  { http = \"127.0.0.1:1\"; } );\n"
+		   "apps = ( { name = \"a\"; module = \"m\"; route = { listeners = \"c\"; }; } );\n",
+		   "test.conf:3: app \"a\": route.listeners: listener \"c\" runs CGI scripts and never routes "
+		   "to an app");
 }
 
 static void test_allow_uids(void)
