@@ -52,6 +52,7 @@ class Ctx:
         self.home = os.path.join(run_dir, "home")
         self.runner = runner.Runner(run_dir, self.run_as, self.home)
         self.sandgate = os.path.join(run_dir, "bin", "sandgate")
+        self.launcher = os.path.join(run_dir, "bin", "sandgate-cgi")
         self.sandgate_help = ""
         self.build_info = ("?", 0, "?")
 
@@ -150,6 +151,9 @@ def prepare(ctx, args):
             raise SystemExit("bench: %s is missing: run `make` first" % src)
         shutil.copy2(src, os.path.join(run_dir, "bin", name))
         os.chmod(os.path.join(run_dir, "bin", name), 0o755)
+    if os.access(os.path.join(args.build, "sandgate-cgi"), os.X_OK):   # the CGI launcher
+        shutil.copy2(os.path.join(args.build, "sandgate-cgi"), ctx.launcher)
+        os.chmod(ctx.launcher, 0o755)
     # ... and of the seccomp policies the gateway finds next to it (the
     # same candidates as sandbox/policy_dir.c, relative to the binary)
     for rel in ("../share/sandgate/policies", "../policies", "../../policies"):

@@ -1,5 +1,6 @@
 #!/bin/bash
-# tests/bench/run.sh - measure sandgate beside uWSGI, gunicorn, mod_wsgi and CGI.
+# tests/bench/run.sh - measure sandgate beside uWSGI, gunicorn, mod_wsgi and CGI
+# (and sandgate-cgi beside Apache mod_cgid and fcgiwrap).
 #
 #   tests/bench/run.sh             full run (about 20 minutes): every target,
 #                                  hello/flask/echo, 1 and 32 connections, 3 rounds,

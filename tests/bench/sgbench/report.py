@@ -9,6 +9,12 @@ from . import memory, targets
 # sandgate variants compared, and the peers they are compared with
 SANDGATES = ("sandgate", "sandgate-noseccomp", "sandgate-http")
 PEERS = ("uwsgi", "uwsgi-scgi", "gunicorn", "mod_wsgi", "cgi")
+# CGI (issue 6): Apache mod_cgid -> sandgate-cgi, compared with mod_cgid ->
+# python3 (the target: at least CGI_GOAL times its req/s at 32 connections)
+# and nginx -> fcgiwrap -> python3.
+CGI_SANDGATE = "sandgate-cgi"
+CGI_PEERS = ("cgid", "cgi")
+CGI_GOAL = 20.0
 
 TSV_COLS = ("target", "app", "conns", "status", "rps", "p50_ms", "p99_ms", "rps_rounds",
             "requests", "sock_errors", "non2xx", "back_cpu_us", "front_cpu_us", "back_pss_mib", "back_own_mib", "back_n",
@@ -163,6 +169,29 @@ def ratio_table(args, rs):
     return "\n".join(lines)
 
 
+def cgi_ratio_table(args, rs):
+    """sandgate-cgi / each CGI peer, req/s, for the hello script."""
+    peers = [p for p in CGI_PEERS if p in args.targets]
+    if CGI_SANDGATE not in args.targets or not peers or "hello" not in args.apps:
+        return ""
+    idx = {(r["target"], r["conns"]): r for r in rs if r["app"] == "hello"}
+    lines = ["| Conns | " + " | ".join("vs %s" % targets.by_name(p).label for p in peers) +
+             " | Goal (≥ %.0f× mod_cgid at 32) |" % CGI_GOAL,
+             "|---:|" + "---:|" * len(peers) + "---|"]
+    for conns in args.conns:
+        me = idx.get((CGI_SANDGATE, conns), {})
+        cells = []
+        for p in peers:
+            r = _ratio(me.get("rps"), idx.get((p, conns), {}).get("rps"))
+            cells.append("-" if r is None else "%.1f×" % r)
+        goal = ""
+        if conns == 32 and "cgid" in peers:
+            r = _ratio(me.get("rps"), idx.get(("cgid", conns), {}).get("rps"))
+            goal = "-" if r is None else ("met" if r >= CGI_GOAL else "not met")
+        lines.append("| %d | %s | %s |" % (conns, " | ".join(cells), goal))
+    return "\n".join(lines)
+
+
 def parts_table(rs):
     lines = ["| Target | App | Conns | Backend processes, PSS MiB each | Backend CPU µs/req by process kind |",
              "|---|---|---:|---|---|"]
@@ -268,6 +297,11 @@ def markdown(ctx, args, results, rs):
         out += ["", "## sandgate / peer", "",
                 "Each cell: req/s ratio / backend PSS ratio (sandgate divided by the peer: "
                 "above 1× is more requests, or more memory).", "", rt]
+    ct = cgi_ratio_table(args, rs) if rs else ""
+    if ct:
+        out += ["", "## CGI: sandgate-cgi / peer", "",
+                "req/s of Apache mod_cgid → sandgate-cgi divided by each CGI peer's, the same "
+                "Python CGI script (apps/hello.cgi) everywhere.", "", ct]
     seen = {r["seccomp"] for r in rs if r["target"].startswith("sandgate") and r.get("seccomp")}
     if seen:
         out += ["", "Seccomp mode seen in sandgate's cell processes (/proc/PID/status): %s "
@@ -323,6 +357,9 @@ def console(ctx, args, results):
     rt = ratio_table(args, rs) if rs else ""
     if rt:
         out += ["", "sandgate / peer (req/s ratio / PSS ratio):", rt]
+    ct = cgi_ratio_table(args, rs) if rs else ""
+    if ct:
+        out += ["", "CGI: sandgate-cgi / peer (req/s ratio):", ct]
     for title, text, _ in results.extras:
         out += ["", "## " + title, text]
     notes = ["%s / %s: %s" % (k[0], k[1], v) for k, v in sorted(results.status.items())]

@@ -97,11 +97,11 @@ class Runner:
         return srv
 
     # ---------------------------------------------------------------- waits
-    def wait_unix(self, srv, path, timeout):
+    def wait_unix(self, srv, path, timeout, kind=socket.SOCK_STREAM):
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if os.path.exists(path):
-                s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                s = socket.socket(socket.AF_UNIX, kind)
                 s.settimeout(1)
                 try:
                     s.connect(path)

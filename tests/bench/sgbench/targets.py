@@ -6,6 +6,10 @@ raises runner.StartError on failure; the driver checks one reply, drives
 the load, samples memory and stops it all.
 """
 import os
+import pwd
+import shutil
+import socket
+import subprocess
 
 from . import configs
 
@@ -194,8 +198,106 @@ class SandgateHttp(_Sandgate):
         ctx.runner.wait_tcp(srv, port, ctx.start_timeout)
 
 
+# ---------------------------------------------------------------- CGI
+
+CGI_USER = "sg-alice"       # the CGI script's owner (a user with a home, as
+                            # the integration tests make it)
+
+
+def ensure_cgi_user():
+    """CGI_USER's passwd entry; created with a home when missing."""
+    try:
+        return pwd.getpwnam(CGI_USER)
+    except KeyError:
+        subprocess.run(["useradd", "--system", "--create-home", "--shell",
+                        "/usr/sbin/nologin", CGI_USER], check=True, capture_output=True,
+                       timeout=60)
+        return pwd.getpwnam(CGI_USER)
+
+
+def start_apache_cgi(ctx, tdir, port, body, modules):
+    root = os.path.join(tdir, "apache")
+    os.makedirs(os.path.join(root, "run"), exist_ok=True)
+    with open(os.path.join(root, "httpd.conf"), "w") as fh:
+        fh.write(configs.apache_cgi_conf(root, port, body, modules))
+    ctx.chown_tree(root)
+    argv = ["/usr/sbin/apache2", "-d", root, "-f", root + "/httpd.conf"]
+    ctx.config_test("apache2", argv + ["-t"])
+    srv = ctx.runner.start("apache2", argv + ["-DFOREGROUND"], "front", tdir)
+    ctx.runner.wait_tcp(srv, port, ctx.start_timeout)
+    return srv
+
+
+class ApacheCgid(Target):
+    name = "cgid"
+    label = "Apache mod_cgid→python3 CGI"
+    desc = ("Apache httpd 2.4 (mpm_event, 2 child processes) + mod_cgid: fork+exec of "
+            "/usr/bin/python3 running the same CGI script per request (what suEXEC runs, "
+            "without the setuid hop)")
+    apps = ("hello",)
+    kind = "cgi"
+    labels = ("cgi",)
+
+    def start(self, ctx, app, tdir, port):
+        script = os.path.join(ctx.app_dir, "hello.cgi")
+        body = 'ScriptAliasMatch "^/$" "%s"\n<Directory "%s">\n    Require all granted\n' \
+               '</Directory>\n' % (script, ctx.app_dir)
+        start_apache_cgi(ctx, tdir, port, body, ("cgid", "alias"))
+
+
+class ApacheSandgateCgi(Target):
+    name = "sandgate-cgi"
+    label = "Apache mod_cgid→sandgate-cgi"
+    desc = ("Apache httpd 2.4 + mod_cgid running the launcher `sandgate-cgi` per request "
+            "(`Action`, as examples/apache-cgi.conf); the gateway (root) runs the same CGI "
+            "script as %s in that user's cell, forked from a warm Python (2 workers)" % CGI_USER)
+    apps = ("hello",)
+    kind = "sandgate"
+    labels = ("gateway", "zygote", "worker")
+
+    def skip_reason(self, ctx):
+        if not os.access(ctx.launcher, os.X_OK):
+            return "n/a: no sandgate-cgi in the build"
+        return None
+
+    def start(self, ctx, app, tdir, port):
+        pw = ensure_cgi_user()
+        cgi_root = os.path.join(tdir, "cgi")
+        scripts = os.path.join(cgi_root, CGI_USER)
+        os.makedirs(scripts)
+        os.chmod(cgi_root, 0o755)
+        for name in ("hello.cgi", "hello.py"):
+            dst = os.path.join(scripts, name)
+            shutil.copy(os.path.join(ctx.app_dir, name), dst)
+            os.chown(dst, pw.pw_uid, pw.pw_gid)
+            os.chmod(dst, 0o755 if name.endswith(".cgi") else 0o644)
+        os.chown(scripts, pw.pw_uid, pw.pw_gid)
+        os.chmod(scripts, 0o755)
+        sock = os.path.join(ctx.sock_dir_for(tdir, owner="root"), "cgi.sock")
+        conf = os.path.join(tdir, "sandgate.conf")
+        with open(conf, "w") as fh:
+            fh.write(configs.SANDGATE_CGI_CONF.format(
+                sock=sock, group=ctx.run_group, front=ctx.run_as, user=CGI_USER,
+                root=cgi_root, processes=self.processes))
+        os.chmod(conf, 0o644)
+        srv = ctx.runner.start("sandgate", [ctx.sandgate, "serve", "-c", conf], "backend", tdir,
+                               as_root=True)
+        ctx.runner.wait_unix(srv, sock, ctx.start_timeout, socket.SOCK_SEQPACKET)
+        body = ('AliasMatch "^/$" "{s}/hello.cgi"\n'
+                'ScriptAlias /sandgate-cgi "{l}"\n'
+                '<Directory "{ld}">\n    Require all granted\n</Directory>\n'
+                '<Location /sandgate-cgi>\n    Require all granted\n</Location>\n'
+                'Action sandgate-cgi /sandgate-cgi virtual\n'
+                '<Directory "{s}">\n    SetHandler sandgate-cgi\n    Require all granted\n'
+                '</Directory>\n'
+                'SetEnv SANDGATE_CGI_SOCKET {sock}\n').format(
+                    s=scripts, l=ctx.launcher, ld=os.path.dirname(ctx.launcher), sock=sock)
+        start_apache_cgi(ctx, tdir, port, body, ("cgid", "alias", "actions", "env"))
+
+
 ALL = [NginxStatic(), NginxUwsgi(), NginxUwsgiScgi(), NginxGunicorn(), ApacheModWsgi(),
-       NginxCgi(), NginxSandgate(), NginxSandgateNoSeccomp(), SandgateHttp()]
+       NginxCgi(), NginxSandgate(), NginxSandgateNoSeccomp(), SandgateHttp(),
+       ApacheCgid(), ApacheSandgateCgi()]
 
 
 def by_name(name):
