@@ -3,16 +3,20 @@ launcher (examples/nginx-cgi.conf): the gateway's SCGI listener with
 cgi = true runs the script SCRIPT_FILENAME names after the same checks,
 and parses its output (C7-C10) into an SCGI response.
 """
+import hashlib
 import os
 
 import pytest
 
 from conftest import IS_ROOT, gid_of, uid_of, wait_until
-from cgi_fixtures import (cgi_homes, cgi_path, cgi_site,  # noqa: F401
+from cgi_fixtures import (cgi_homes, cgi_path, cgi_site, chunks,  # noqa: F401
                           curl_in_background, home_of, host_pids_named, marker,
                           script_env, text_fields, wait_gone)
 
 pytestmark = pytest.mark.skipif(not IS_ROOT, reason="system mode: needs root")
+
+MIB = 1 << 20
+
 
 @pytest.mark.parametrize("user", ["sg-alice", "sg-bob"])
 def test_each_users_script_runs_as_that_user(cgi_site, user):
@@ -79,6 +83,18 @@ def test_head_drops_the_body_C9(cgi_site):
     resp = site.scgi(str(home_of("sg-alice") / "public_html/cgi-bin/hello.py"),
                      "/~sg-alice/cgi-bin/hello.py", method="HEAD")
     assert resp.status == 200 and resp.body == b"", resp.raw
+
+
+@pytest.mark.parametrize("script", ["bigio.pl", "bigio.py"])
+def test_write_1mib_before_reading_1mib_post(cgi_site, script):
+    site = cgi_site(fronts=("nginx",))
+    body = os.urandom(MIB)
+    for kw in ({"body": body}, {"body": chunks(body, 65536)}):
+        resp = site.get("nginx", "sg-alice", script, method="POST", **kw)
+        assert resp.status == 200, (resp, site.gw.stderr_text()[-2000:])
+        assert resp.body[:MIB] == b"x" * MIB
+        assert resp.body[MIB:].decode() == "\nread=%d sha256=%s\n" % (
+            MIB, hashlib.sha256(body).hexdigest())
 
 
 def test_hanging_script_504_and_children_killed(cgi_site):
