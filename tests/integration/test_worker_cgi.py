@@ -410,6 +410,34 @@ def test_launch_one_mib_each_way(worker, scripts):
     assert worker.recv_done(with_exit=True) == {"request_id": 31, "status": 0, "exit_status": 0}
 
 
+def test_launch_with_pipes(worker, scripts):
+    """A web server that gives its CGI programs pipes (mod_cgi, lighttpd):
+    the pipes are the web server's, their flags untouched; the worker reads
+    once after POLLIN and writes at most PIPE_BUF after POLLOUT."""
+    script = scripts / "big.py"
+    body = os.urandom(MIB)
+    in_r, in_w = os.pipe()
+    out_r, out_w = os.pipe()
+    err_r, err_w = os.pipe()
+    worker.send_cgi(cgi_env(script, "POST", len(body)), script, [in_r, out_w, err_w], 3,
+                    request_id=32)
+    for fd in (in_r, out_w, err_w):
+        os.close(fd)
+
+    def feed():
+        with open(in_w, "wb") as f:
+            f.write(body)
+    writer = threading.Thread(target=feed)
+    writer.start()
+    with open(out_r, "rb") as f:
+        out = f.read()
+    writer.join(30)
+    os.close(err_r)
+    tail = b"\n%d %s\n" % (MIB, hashlib.sha256(body).hexdigest().encode())
+    assert out == b"Content-Type: application/octet-stream\r\n\r\n" + b"x" * MIB + tail
+    assert worker.recv_done(with_exit=True) == {"request_id": 32, "status": 0, "exit_status": 0}
+
+
 def test_launch_body_to_eof_without_content_length(worker, scripts):
     """E1: no CONTENT_LENGTH on the launcher path: the body ends at EOF."""
     script = scripts / "hello.sh"
