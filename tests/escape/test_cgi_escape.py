@@ -29,7 +29,8 @@ _spec = importlib.util.spec_from_file_location("cgi_fixtures", _FIXTURES)
 cgi_fixtures = importlib.util.module_from_spec(_spec)
 sys.modules["cgi_fixtures"] = cgi_fixtures
 _spec.loader.exec_module(cgi_fixtures)
-from cgi_fixtures import cgi_bin, cgi_homes, cgi_site, chown_to, put_script  # noqa: E402,F401
+from cgi_fixtures import (cgi_bin, cgi_homes, cgi_site, chown_to, home_of,  # noqa: E402,F401
+                          put_script, vcs_repos)
 
 pytestmark = pytest.mark.skipif(not IS_ROOT, reason="CGI runs in system mode: needs root")
 
@@ -63,6 +64,7 @@ try unshare_mount /usr/bin/unshare -m /bin/true
 try mount_tmpfs /bin/mount -t tmpfs none /tmp
 try su_root /bin/su -c /bin/true root
 try write_etc /bin/sh -c 'echo x > /etc/sg-cgi-escape'
+try write_own_root /bin/sh -c 'echo x > ./sg-cgi-written'
 echo "nonewprivs=$(grep NoNewPrivs /proc/self/status | tr -dc 0-9)"
 echo "seccomp=$(grep '^Seccomp:' /proc/self/status | tr -dc 0-9)"
 echo "capeff=$(grep CapEff /proc/self/status | cut -f2)"
@@ -119,6 +121,15 @@ def test_host_processes_invisible(attack_site):
         assert not entry["ok"], entry
 
 
+def test_cgi_root_is_read_only(attack_site):
+    """A script cannot rewrite itself or plant another in its CGI root."""
+    for path in (cgi_bin(ALICE) / "env.py", cgi_bin(ALICE) / "planted.py"):
+        got = attack(attack_site, "proc_app", "write", path=str(path), text="x")
+        assert not got["ok"], (path, got)
+    assert "x" != (cgi_bin(ALICE) / "env.py").read_text()
+    assert not (cgi_bin(ALICE) / "planted.py").exists()
+
+
 def test_ptrace_refused(attack_site):
     got = attack(attack_site, "proc_app", "ptrace_attach")
     assert not got["ok"], got
@@ -167,9 +178,32 @@ def test_from_an_execd_shell(attack_site):
     assert resp.status == 200, (resp, attack_site.gw.stderr_text()[-2000:])
     got = dict(line.split("=", 1) for line in resp.text.splitlines() if "=" in line)
     for name in ("read_other", "read_shadow", "unshare_user", "unshare_mount",
-                 "mount_tmpfs", "su_root", "write_etc"):
+                 "mount_tmpfs", "su_root", "write_etc", "write_own_root"):
         assert got[name] != "0", (name, got)
+    assert not (cgi_fixtures.cgi_bin(ALICE) / "sg-cgi-written").exists()
     assert got["nonewprivs"] == "1", got
     assert got["seccomp"] == "2", got
     assert int(got["capeff"], 16) == 0, got
     assert not os.path.exists("/etc/sg-cgi-escape")
+
+
+NOEXEC_SH = r'''#!/bin/sh
+printf 'Content-Type: text/plain\r\n\r\n'
+f=%(home)s/repos/sg-cgi-dropped.sh
+printf '#!/bin/sh\necho ran\n' > "$f"; echo "wrote=$?"
+chmod 755 "$f"; echo "chmod=$?"
+"$f" >/dev/null 2>&1; echo "exec=$?"
+rm -f "$f"
+'''
+
+
+def test_writable_directory_is_not_executable(cgi_site, vcs_repos):
+    """`writable = [ "repos" ]`: the script may write there, but what it
+    drops there does not run (bound noexec, Landlock without execute)."""
+    put_script(ALICE, "noexec.sh", NOEXEC_SH)
+    site = cgi_site(fronts=("apache",))
+    resp = site.get("apache", ALICE, "noexec.sh")
+    assert resp.status == 200, (resp, site.gw.stderr_text()[-2000:])
+    got = dict(line.split("=", 1) for line in resp.text.splitlines() if "=" in line)
+    assert got["wrote"] == "0", got
+    assert got["exec"] != "0", got

@@ -97,17 +97,17 @@ def test_git_clone_through_nginx(cgi_site, vcs_repos, workdir):
 
 
 def test_repos_not_writable_without_the_users_word(cgi_site, vcs_repos, workdir):
-    """Without `writable = [ "repos" ]` in the user's file the cell sees the
-    repository read-only (or not at all): a push fails, a clone may work."""
+    """Without `writable = [ "repos" ]` in the user's file the cell does not
+    see the repository writable (if at all): no push lands there."""
     (vcs_repos["sg-alice"].parent / ".config/sandgate/apps.conf").unlink()
     site = cgi_site(fronts=("apache",))
     clone = workdir / "hg-ro"
-    if hg("clone", hg_url(site, "sg-alice"), str(clone)).returncode != 0:
-        return
-    (clone / "x.txt").write_text("x\n")
-    assert hg("commit", "-A", "-m", "x", cwd=clone).returncode == 0
-    out = hg("push", hg_url(site, "sg-alice"), cwd=clone)
-    assert out.returncode != 0, out.stdout
+    out = hg("clone", hg_url(site, "sg-alice"), str(clone))
+    if out.returncode == 0:          # readable: then the push must fail
+        (clone / "x.txt").write_text("x\n")
+        assert hg("commit", "-A", "-m", "x", cwd=clone).returncode == 0
+        out = hg("push", hg_url(site, "sg-alice"), cwd=clone)
+        assert out.returncode != 0, out.stdout
     tip = hg("log", "-R", str(vcs_repos["sg-alice"] / "hg"), "-r", "tip",
              "--template", "{desc}", user="sg-alice")
     assert tip.stdout == "first of sg-alice"
