@@ -31,6 +31,10 @@
 static const char runner_source[] =
 	"import builtins, io, os, sys, traceback, types\n"
 	"compile('', '<sandgate warm-up>', 'exec', dont_inherit=True)\n"
+	"import warnings\n"
+	"with warnings.catch_warnings():\n"
+	"    warnings.simplefilter('ignore', DeprecationWarning)\n"
+	"    import cgi  # deprecated in 3.11, still what Python CGI scripts use\n"
 	"def _stream(fd, mode, **kw):\n"
 	"    raw = io.FileIO(fd, mode, closefd=False)\n"
 	"    buf = io.BufferedReader(raw) if mode == 'r' else io.BufferedWriter(raw)\n"

@@ -223,7 +223,8 @@ int sg_python_init(const struct sg_worker_args *args, const struct sg_app_spec *
  * scripts, Mercurial's hgweb among them. Nothing of any user's. */
 static const char *const cgi_preload[] = {
 	"builtins", "io", "os", "sys", "traceback", "types", "urllib.parse", "html",
-	"json", "email.parser", "http.cookies", "socket", "zlib", "tempfile",
+	"json", "email.parser", "http.cookies", "socket", "zlib", "tempfile", "hashlib",
+	"base64", "datetime", "time",
 };
 
 int sg_python_init_cgi(const struct sg_worker_args *args, const char *argv0,
