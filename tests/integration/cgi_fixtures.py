@@ -182,6 +182,11 @@ echo "stderr of $QUERY_STRING" >&2
 printf 'Content-Type: text/plain\r\n\r\nsaid %s\n' "$QUERY_STRING"
 '''
 
+# Output that is no CGI response head (C7): a line without a colon.
+BADHEAD_SH = r'''#!/bin/sh
+printf 'this is not a header\r\n\r\nbody\n'
+'''
+
 EXITS_SH = r'''#!/bin/sh
 printf 'Content-Type: text/plain\r\n\r\nexiting %s\n' "$QUERY_STRING"
 exit "${QUERY_STRING:-0}"
@@ -211,7 +216,8 @@ SCRIPTS = {
     "env.py": ENV_PY, "hello.py": HELLO_PY, "env.pl": ENV_PL, "env.sh": ENV_SH,
     "nph-hello.cgi": NPH_SH, "redirect.sh": REDIRECT_SH, "bigio.pl": BIGIO_PL,
     "bigio.py": BIGIO_PY, "hang.pl": HANG_PL, "background.pl": BACKGROUND_PL,
-    "exits.sh": EXITS_SH, "stderr.sh": STDERR_SH, "hgweb.cgi": HGWEB_CGI, "git.cgi": GIT_CGI,
+    "exits.sh": EXITS_SH, "stderr.sh": STDERR_SH, "badhead.sh": BADHEAD_SH,
+    "hgweb.cgi": HGWEB_CGI, "git.cgi": GIT_CGI,
 }
 
 

@@ -163,6 +163,15 @@ def test_exit_status_is_the_launchers(cgi_site):
     assert resp.status == 200 and resp.body == b"exiting 7\n"
 
 
+def test_bad_output_is_apaches_500_C7(cgi_site):
+    """On the launcher path Apache parses the script's output itself: a
+    head without a colon is its 500 ("malformed header")."""
+    site = cgi_site(fronts=("apache",))
+    resp = site.get("apache", "sg-alice", "badhead.sh")
+    assert resp.status == 500, (resp, resp.body)
+    assert wait_until(lambda: "malformed header" in site.httpd.error_log())
+
+
 def test_local_redirect_and_status(cgi_site):
     """C8: a local Location with no Status is Apache's internal redirect
     (the target runs too, through the launcher); Status: passes through."""

@@ -76,6 +76,15 @@ def test_redirects_and_status_C8(cgi_site):
     assert resp.status == 418 and resp.body == b"teapot\n"
 
 
+def test_bad_output_is_a_502_C7(cgi_site):
+    """A script whose output has no valid head: 502 over SCGI (and the
+    reason in the gateway's log), never its bytes passed on as a response."""
+    site = cgi_site(fronts=("nginx",))
+    resp = site.get("nginx", "sg-alice", "badhead.sh")
+    assert resp.status == 502, (resp, resp.body)
+    assert b"body" not in resp.body
+
+
 def test_head_drops_the_body_C9(cgi_site):
     site = cgi_site(fronts=("nginx",))
     resp = site.get("nginx", "sg-alice", "hello.py", method="HEAD")
