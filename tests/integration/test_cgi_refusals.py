@@ -12,7 +12,7 @@ import pytest
 
 from conftest import IS_ROOT, gid_of, uid_of
 from cgi_fixtures import (ENV_PY, cgi_bin, cgi_homes, cgi_path, cgi_site,  # noqa: F401
-                          chown_to, home_of, make_dir, put_script)
+                          chown_to, home_of, make_dir, put_script, write_user_file)
 
 pytestmark = pytest.mark.skipif(not IS_ROOT, reason="system mode: needs root")
 
@@ -213,3 +213,13 @@ def test_owner_must_match_the_tilde_user(cgi_site, cgi_homes):
     resp = site.scgi(str(cgi_bin(ALICE) / "env.py"), "/~sg-bob/cgi-bin/env.py")
     assert resp.status == 403, resp
     assert site.refusal_logged(cgi_bin(ALICE) / "env.py", 114), site.gw.stderr_text()[-2000:]
+
+
+def test_the_users_own_cgi_group_narrows(cgi_site, cgi_homes):
+    """sg-alice's own file allows .py only: her Perl script is refused
+    (121) while her Python one runs; sg-bob, with no file, keeps the admin's."""
+    write_user_file(ALICE, 'cgi = { extensions = [ ".py" ]; };\n')
+    site = cgi_site(fronts=("apache",))
+    refused_everywhere(site, ALICE, "env.pl", 403, 121, cgi_bin(ALICE) / "env.pl")
+    assert site.get("apache", ALICE, "env.py").status == 200
+    assert site.get("apache", BOB, "env.pl").status == 200
