@@ -24,7 +24,7 @@ void sg_user_limits_defaults(struct sg_user_limits *l)
 	l->cpu_us = SG_CPU_PERIOD_US; /* one CPU */
 	l->timeout = 60;
 	l->queue = 100;
-	l->queue_timeout = SG_DEFAULT_QUEUE_TIMEOUT;
+	l->queue_timeout = 120; /* above the apps' default 30: a user may wait longer */
 	l->max_body = SG_DEFAULT_MAX_BODY;
 	l->tmp_size = SG_DEFAULT_TMP_SIZE;
 	l->n_prefixes = 1;

@@ -19,8 +19,8 @@ static void test_users_defaults(void)
 	CHECK(u->limits.pids == 64 && u->limits.cpu_us == 100000 && u->limits.timeout == 60);
 	CHECK(u->limits.n_policies == 1 && u->limits.networks == 1u << SG_NET_NONE);
 	CHECK(u->limits.n_hosts == 0 && u->limits.max_apps == 4 && !u->limits.clamp);
-	/* The new ceilings default to the apps' own defaults: nothing changes. */
-	CHECK(u->limits.queue == 100 && u->limits.queue_timeout == 30);
+	/* The new ceilings are at or above the apps' own defaults. */
+	CHECK(u->limits.queue == 100 && u->limits.queue_timeout == 120);
 	CHECK(u->limits.idle_timeout == 0 && u->limits.max_body == 1LL << 30);
 	CHECK(u->limits.tmp_size == 64LL << 20 && u->limits.n_prefixes == 1);
 	CHECK_STR(u->limits.prefixes[0], "/~%u");
