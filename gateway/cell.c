@@ -13,6 +13,7 @@
 #include <sys/epoll.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -236,6 +237,20 @@ static void cell_cgroup_remove(struct sg_cell *c)
 	c->cgroup = NULL;
 }
 
+/* What the view bound (cell_fs.c checked each root just now): only to
+ * notice a root that changes later, never to decide access. */
+static void note_cgi_roots(struct sg_cell *c)
+{
+	const struct sg_app_conf *conf = &c->app->conf;
+	for (int i = 0; conf->kind == SG_APP_CGI && i < conf->n_cgi_roots; i++) {
+		struct stat st;
+		if (lstat(conf->cgi_roots[i], &st) == 0 && S_ISDIR(st.st_mode)) {
+			c->root_dev[i] = st.st_dev;
+			c->root_ino[i] = st.st_ino;
+		}
+	}
+}
+
 static int cell_spawn(struct sg_cell *c, int sb_fd, int ctl_child, int disp_child,
 		      struct sg_error *err)
 {
@@ -328,6 +343,7 @@ int sg_cell_start(struct sg_app *app, struct sg_error *err)
 	disp[0] = -1;
 	c->state = SG_CELL_STARTING;
 	c->started_ms = sg_now_ms();
+	note_cgi_roots(c);
 	c->next_live = app->gw->cells;
 	app->gw->cells = c;
 	if (app->cell == NULL)

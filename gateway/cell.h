@@ -45,6 +45,9 @@ struct sg_cell {
 	uint64_t drain_deadline_ms;
 	struct sg_cgroup *cgroup; /* the cell's limits (sandbox/cgroup.h), or NULL */
 	bool import_failed;       /* the zygote said SG_CTL_IMPORT_FAILED */
+	/* A CGI app's roots as bound at the start (0 when absent), so that a
+	 * root replaced or created since is noticed (cgi_route.c). */
+	uint64_t root_dev[SG_MAX_CGI_ROOTS], root_ino[SG_MAX_CGI_ROOTS];
 	uint64_t seen_served;     /* idle_timeout: the scoreboard's served total last tick */
 };
 

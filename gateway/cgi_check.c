@@ -172,6 +172,8 @@ static int walk(const struct sg_cgi_target *t, int fd, const char *path, size_t 
 	char name[NAME_MAX + 1];
 	if (fstat(fd, &st) < 0 || !S_ISDIR(st.st_mode))
 		return refuse(r, SG_CGI_EXIT_NO_DIR, 403, "the CGI root is not a directory");
+	f->root_dev = st.st_dev;
+	f->root_ino = st.st_ino;
 	snprintf(f->script, sizeof f->script, "%.*s", (int)root_len, path);
 	if (check_dir(t, &st, f->script, r) < 0)
 		return -1;
@@ -226,5 +228,6 @@ int sg_cgi_check(const struct sg_cgi_target *t, const char *path, bool exact,
 	int fd = open_root(t, root, r);
 	if (fd < 0)
 		return -1;
+	f->root = root;
 	return walk(t, fd, path, strlen(root), exact, f, r);
 }

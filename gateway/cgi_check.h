@@ -26,6 +26,8 @@ struct sg_cgi_found {
 	const char *rest;        /* what follows it in the given path ("" or "/..."):
 				  * the script's PATH_INFO; points into that path */
 	uint64_t dev, ino;
+	const char *root;        /* the CGI root it is beneath (one of t->roots) */
+	uint64_t root_dev, root_ino; /* that root as found now */
 };
 
 struct sg_cgi_refusal {

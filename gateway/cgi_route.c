@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cell.h"
 #include "cgi_apps.h"
 #include "cgi_check.h"
 #include "cgi_env.h"
@@ -243,6 +244,28 @@ static int check_script(const struct request *rq, const struct sg_app *app,
 	return 0;
 }
 
+/* A root the user replaced (mv public_html) or created since the cell was
+ * built: the cell binds the old directory, or none, and would refuse the
+ * script. Drain that cell as idle_timeout does; the request then starts a
+ * fresh one, which binds the root as it is now. */
+static void renew_stale_cell(struct sg_app *app, const struct sg_cgi_found *f)
+{
+	struct sg_cell *c = app->cell;
+	if (c == NULL || app->next != NULL)
+		return;
+	for (int i = 0; i < app->conf.n_cgi_roots; i++) {
+		if (strcmp(app->conf.cgi_roots[i], f->root) != 0)
+			continue;
+		if (c->root_dev[i] == f->root_dev && c->root_ino[i] == f->root_ino)
+			return;
+		sg_info("app %s: the CGI root %s is not the directory its cell binds (replaced "
+			"or created since); starting a new cell", app->conf.name, f->root);
+		app->idle = true;
+		sg_cell_drain(c);
+		return;
+	}
+}
+
 int sg_cgi_prepare(struct sg_gateway *gw, enum sg_cgi_origin origin, const char *env,
 		   size_t env_len, struct sg_cgi_job *job)
 {
@@ -261,6 +284,7 @@ int sg_cgi_prepare(struct sg_gateway *gw, enum sg_cgi_origin origin, const char 
 		return no_app(gw, &rq, job);
 	if (check_ids(gw, app, rq.path, job) < 0 || check_script(&rq, app, &found, job) < 0)
 		return -1;
+	renew_stale_cell(app, &found);
 	snprintf(job->script, sizeof job->script, "%s", found.script);
 	job->dev = found.dev;
 	job->ino = found.ino;

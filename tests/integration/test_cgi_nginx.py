@@ -5,6 +5,8 @@ and parses its output (C7-C10) into an SCGI response.
 """
 import hashlib
 import os
+import shutil
+import subprocess
 
 import pytest
 
@@ -161,3 +163,24 @@ def test_stderr_goes_to_the_users_log(cgi_site):
         except OSError:
             return False
     assert wait_until(logged), (log, site.gw.stderr_text()[-2000:])
+
+
+def test_a_replaced_cgi_root_is_bound_again(cgi_site):
+    """sg-alice replaces her public_html (a new directory with the same
+    scripts) while her CGI cell runs: the cell still binds the old one, so
+    the gateway notices the root's new identity, drains that cell and runs
+    the script in a fresh one that binds the new directory."""
+    site = cgi_site(fronts=("nginx",))
+    assert site.get("nginx", "sg-alice", "env.py").status == 200
+    home = home_of("sg-alice")
+    old = home / "public_html.old"
+    shutil.rmtree(old, ignore_errors=True)
+    os.rename(home / "public_html", old)
+    # cp -a as root keeps owners and modes: the checks still pass
+    subprocess.run(["cp", "-a", str(old), str(home / "public_html")], check=True, timeout=60)
+    try:
+        resp = site.get("nginx", "sg-alice", "env.py")
+        assert resp.status == 200, (resp, resp.body[:1000], site.gw.stderr_text()[-3000:])
+        assert "is not the directory its cell binds" in site.gw.stderr_text()
+    finally:
+        shutil.rmtree(old, ignore_errors=True)
