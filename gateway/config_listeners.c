@@ -95,8 +95,10 @@ static void parse_listener_name(struct parse_ctx *c, const config_setting_t *s,
 	snprintf(c->label, sizeof c->label, "listener \"%s\"", l->name);
 }
 
-/* cgi = true: an SCGI listener whose every request runs a CGI script. */
-static void parse_listener_cgi(struct parse_ctx *c, const config_setting_t *s,
+/* cgi = true: an SCGI listener whose every request runs a CGI script. Only
+ * on a Unix socket: whoever connects picks the script and its user and sets
+ * REMOTE_USER, HTTPS... and a TCP port lets every local user connect (S8). */
+static void parse_listener_cgi(struct parse_ctx *c, const config_setting_t *s, bool addr_ok,
 			       struct sg_listener_conf *l)
 {
 	if (config_setting_type(s) != CONFIG_TYPE_BOOL)
@@ -104,6 +106,9 @@ static void parse_listener_cgi(struct parse_ctx *c, const config_setting_t *s,
 	else if (l->kind != SG_LISTEN_SCGI)
 		cfg_problem(c, s, "cgi = true applies only to scgi listeners (a launcher "
 				  "listener is always CGI; an HTTP one never)");
+	else if (addr_ok && !l->addr.is_unix && config_setting_get_bool(s))
+		cfg_problem(c, s, "cgi = true needs a unix: socket (on a TCP port every local "
+				  "user could connect and pick any user's script, S8)");
 	else
 		l->cgi = config_setting_get_bool(s);
 }
@@ -162,7 +167,7 @@ static void parse_listener(struct parse_ctx *c, const config_setting_t *g,
 	if (allow != NULL)
 		parse_allow_uids(c, allow, addr_ok, l);
 	if (cgi != NULL)
-		parse_listener_cgi(c, cgi, l);
+		parse_listener_cgi(c, cgi, addr_ok, l);
 }
 
 void cfg_parse_listeners(struct parse_ctx *c, const config_setting_t *s, struct sg_config *cfg)

@@ -445,6 +445,10 @@ static void test_listener_cgi(void)
 	expect_one("listeners = ( { launcher = \"unix:/tmp/c.sock\"; cgi = true; } );\n" APP,
 		   "test.conf:1: listener: cgi = true applies only to scgi listeners (a launcher "
 		   "listener is always CGI; an HTTP one never)");
+	expect_one("listeners = ( { scgi = \"127.0.0.1:9000\"; cgi = true; } );\n" APP,
+		   "test.conf:1: listener: cgi = true needs a unix: socket (on a TCP port every "
+		   "local user could connect and pick any user's script, S8)");
+	expect_ok("listeners = ( { scgi = \"127.0.0.1:9000\"; cgi = false; } );\n" APP);
 	expect_one("listeners = ( { scgi = \"unix:/tmp/s.sock\"; cgi = 1; } );\n" APP,
 		   "test.conf:1: listener: cgi must be true or false");
 	expect_one("listeners = ( { scgi = \"unix:/tmp/s.sock\"; launcher = \"unix:/tmp/c\"; } );\n"
