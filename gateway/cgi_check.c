@@ -134,6 +134,10 @@ static int check_file(const struct sg_cgi_target *t, const struct stat *st, cons
 		return refuse(r, SG_CGI_EXIT_OWNER, 403, "file is owned by %u:%u, not by the "
 			      "target %u:%u", (unsigned)st->st_uid, (unsigned)st->st_gid,
 			      (unsigned)t->uid, (unsigned)t->gid);
+	/* suEXEC's 121. A Python script runs in the worker's interpreter, where
+	 * no exec(2) would check the bit: a 0644 module is not a program. */
+	if (!(st->st_mode & S_IXUSR))
+		return refuse(r, SG_CGI_EXIT_NOT_EXEC, 403, "file has no execute permission");
 	const char *name = strrchr(path, '/') + 1;
 	if (!sg_cgi_extension_allowed(t, name))
 		return refuse(r, SG_CGI_EXIT_EXTENSION, 403, "extension of %s not allowed", name);

@@ -85,7 +85,8 @@ enum sg_cgi_exit {
 	SG_CGI_EXIT_FILE_WRITABLE = 118, /* script writable by group or others */
 	SG_CGI_EXIT_SETID = 119,      /* script setuid or setgid */
 	SG_CGI_EXIT_OWNER = 120,      /* owner of script/directory is not the target */
-	SG_CGI_EXIT_EXTENSION = 121,  /* extension not allowed (sandgate's own check) */
+	SG_CGI_EXIT_NOT_EXEC = 121,   /* script without the owner's execute bit */
+	SG_CGI_EXIT_EXTENSION = 122,  /* extension not allowed (sandgate's own check) */
 };
 
 #endif

@@ -167,10 +167,23 @@ def test_directory_owned_by_another_user_120(cgi_site, cgi_homes):
     refused_everywhere(site, ALICE, "rootdir/env.py", 403, 120, d)
 
 
-def test_extension_not_allowed_121(cgi_site, cgi_homes):
+@pytest.mark.parametrize("name,mode", [("noexec.py", 0o644), ("noexec.sh", 0o644),
+                                       ("groupx.py", 0o654)])
+def test_script_not_executable_121(cgi_site, cgi_homes, name, mode):
+    """suEXEC's 121: no execute bit for the owner. A Python script too,
+    though it would run in the worker's interpreter without exec(2)."""
+    path = put_script(ALICE, name, ENV_PY if name.endswith(".py") else "#!/bin/sh\necho\n",
+                      mode=mode)
+    site = cgi_site(fronts=("apache",))
+    refused_everywhere(site, ALICE, name, 403, 121, path)
+    path.chmod(0o755)
+    assert site.get("apache", ALICE, name).status == 200
+
+
+def test_extension_not_allowed_122(cgi_site, cgi_homes):
     path = put_script(ALICE, "env.txt", ENV_PY)
     site = cgi_site(fronts=("apache",))
-    refused_everywhere(site, ALICE, "env.txt", 403, 121, path)
+    refused_everywhere(site, ALICE, "env.txt", 403, 122, path)
 
 
 @pytest.mark.parametrize("filename", [
@@ -217,9 +230,9 @@ def test_owner_must_match_the_tilde_user(cgi_site, cgi_homes):
 
 def test_the_users_own_cgi_group_narrows(cgi_site, cgi_homes):
     """sg-alice's own file allows .py only: her Perl script is refused
-    (121) while her Python one runs; sg-bob, with no file, keeps the admin's."""
+    (122) while her Python one runs; sg-bob, with no file, keeps the admin's."""
     write_user_file(ALICE, 'cgi = { extensions = [ ".py" ]; };\n')
     site = cgi_site(fronts=("apache",))
-    refused_everywhere(site, ALICE, "env.pl", 403, 121, cgi_bin(ALICE) / "env.pl")
+    refused_everywhere(site, ALICE, "env.pl", 403, 122, cgi_bin(ALICE) / "env.pl")
     assert site.get("apache", ALICE, "env.py").status == 200
     assert site.get("apache", BOB, "env.pl").status == 200

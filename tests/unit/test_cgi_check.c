@@ -192,6 +192,12 @@ static void test_files(void)
 	CHECK(check("/cgi-bin/s.py", true, NULL) == SG_CGI_EXIT_SETID);
 	CHECK(chmod(p, 02755) == 0);
 	CHECK(check("/cgi-bin/s.py", true, NULL) == SG_CGI_EXIT_SETID);
+	CHECK(chmod(p, 0644) == 0);
+	CHECK(check("/cgi-bin/s.py", true, NULL) == SG_CGI_EXIT_NOT_EXEC);
+	CHECK(chmod(p, 0655) == 0);
+	CHECK(check("/cgi-bin/s.py", true, NULL) == SG_CGI_EXIT_NOT_EXEC);
+	CHECK(chmod(p, 0700) == 0);
+	CHECK(check("/cgi-bin/s.py", true, NULL) == 0);
 	CHECK(chmod(p, 0755) == 0);
 	CHECK(check("/cgi-bin/s.txt", true, NULL) == SG_CGI_EXIT_EXTENSION);
 	CHECK(check("/cgi-bin/noext", true, NULL) == SG_CGI_EXIT_EXTENSION);
