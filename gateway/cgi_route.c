@@ -97,6 +97,19 @@ static bool from_userdir(const struct sg_gateway *gw, struct request *rq)
 	return n > 0 && (size_t)n < sizeof rq->path;
 }
 
+/* Whether Apache's Action made this launcher run: its internal redirect
+ * sets REDIRECT_STATUS and REDIRECT_URL, the URL the handler matched, which
+ * is our PATH_INFO. A direct GET /sandgate-cgi/~USER/ANY/FILE has neither:
+ * it would run any file beneath the CGI roots, past the handler's scope and
+ * the real URL's access control (PHP's cgi.force_redirect closes the same). */
+static bool from_action(const char *env, size_t env_len, const char *url)
+{
+	size_t len;
+	const char *redirect_url = sg_envblock_get(env, env_len, "REDIRECT_URL", &len);
+	return sg_envblock_get(env, env_len, "REDIRECT_STATUS", NULL) != NULL &&
+	       redirect_url != NULL && len == strlen(url) && memcmp(redirect_url, url, len) == 0;
+}
+
 static int read_request(const struct sg_gateway *gw, const char *env, size_t env_len,
 			struct request *rq, struct sg_cgi_job *job)
 {
@@ -109,6 +122,9 @@ static int read_request(const struct sg_gateway *gw, const char *env, size_t env
 				      "PATH_INFO (the launcher runs through an Action)");
 		rq->url[0] = '\0';
 	}
+	if (launcher && !from_action(env, env_len, rq->url))
+		return refuse(job, rq->url, SG_CGI_EXIT_BAD_PATH, 403, "not run by the web server's "
+			      "Action (REDIRECT_STATUS unset or REDIRECT_URL is not PATH_INFO)");
 	url_user(rq);
 	bool have = get(env, env_len, launcher ? "PATH_TRANSLATED" : "SCRIPT_FILENAME", rq->path,
 			sizeof rq->path);

@@ -1,7 +1,7 @@
 /* The system file's `cgi` group (config_cgi.h): who may run CGI scripts,
  * where scripts may live, and the limits of each user's CGI app. Pure.
  *
- *   cgi = { allow = ["sg-alice"]; roots = ["public_html"];
+ *   cgi = { allow = ["sg-alice"]; roots = ["public_html/cgi-bin"];
  *           extensions = [".py", ".cgi"]; timeout = 30; max_writable = 4; };
  */
 #include "config_cgi.h"
@@ -18,8 +18,10 @@ void sg_cgi_conf_defaults(struct sg_cgi_conf *cgi)
 	cgi->min_uid = SG_CGI_DEFAULT_MIN_UID;
 	cgi->min_gid = SG_CGI_DEFAULT_MIN_GID;
 	snprintf(cgi->userdir, sizeof cgi->userdir, "public_html");
+	/* The scope of the documented handler (<Directory ~/public_html/cgi-bin>,
+	 * nginx's /~USER/cgi-bin/): not every .py of a user's web tree. */
 	cgi->n_roots = 1;
-	snprintf(cgi->roots[0], sizeof cgi->roots[0], "public_html");
+	snprintf(cgi->roots[0], sizeof cgi->roots[0], "public_html/cgi-bin");
 	cgi->n_extensions = 4;
 	for (int i = 0; i < 4; i++)
 		snprintf(cgi->extensions[i], sizeof cgi->extensions[i], "%s", extensions[i]);

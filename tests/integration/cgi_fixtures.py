@@ -536,9 +536,9 @@ def launcher_env(path_info, method="GET", query="", body=b"", sock=None):
 @pytest.fixture
 def cgi_site(cgi_homes, sandgate, apache, nginx, workdir):
     """Factory: cgi_site(allow=(both users), min_uid=900, min_gid=100,
-    roots=("public_html",), timeout=30, pass_auth=False, network="none",
+    roots=("public_html/cgi-bin",), timeout=30, pass_auth=False, network="none",
     fronts=("apache", "nginx")) -> CgiSite, everything started."""
-    def start(allow=ic.TEST_USERS, min_uid=900, min_gid=100, roots=("public_html",),
+    def start(allow=ic.TEST_USERS, min_uid=900, min_gid=100, roots=("public_html/cgi-bin",),
               timeout=30, pass_auth=False, network="none", fronts=("apache", "nginx")):
         launcher_sock = workdir / "cgi.sock"
         scgi_sock = workdir / "cgi-scgi.sock"

@@ -37,7 +37,8 @@ apps = ( { name = "hello"; module = "%(app)s"; processes = 1;
 
 CGI_ENV = {"GATEWAY_INTERFACE": "CGI/1.1", "REQUEST_METHOD": "GET",
            "PATH_INFO": "/~sg-alice/cgi-bin/env.py/x", "SCRIPT_NAME": "/sandgate-cgi",
-           "QUERY_STRING": "q=1", "SERVER_PROTOCOL": "HTTP/1.1"}
+           "QUERY_STRING": "q=1", "SERVER_PROTOCOL": "HTTP/1.1",
+           "REDIRECT_STATUS": "200", "REDIRECT_URL": "/~sg-alice/cgi-bin/env.py/x"}
 
 
 def start(sandgate, workdir, apps, frontends="", extra="", cgi=""):
@@ -257,6 +258,7 @@ def cgi_gateway(sandgate, workdir, apps, test_users):
 def script_env(directory, name, query="", method="GET"):
     return dict(CGI_ENV, REQUEST_METHOD=method, QUERY_STRING=query,
                 PATH_INFO="/~sg-alice/%s" % name, PATH_TRANSLATED=str(directory / name),
+                REDIRECT_URL="/~sg-alice/%s" % name,
                 REQUEST_URI="/~sg-alice/%s" % name)
 
 

@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import IS_ROOT, gid_of, uid_of
-from cgi_fixtures import (ENV_PY, cgi_bin, cgi_homes, cgi_path, cgi_site,  # noqa: F401
-                          chown_to, home_of, make_dir, put_script, write_user_file)
+from conftest import IO_TIMEOUT, IS_ROOT, gid_of, uid_of
+from cgi_fixtures import (APACHE_MODULES, ENV_PY, apache_cgi_conf, cgi_bin,  # noqa: F401
+                          cgi_homes, cgi_path, cgi_site, chown_to, home_of, make_dir,
+                          put_script, write_user_file)
 
 pytestmark = pytest.mark.skipif(not IS_ROOT, reason="system mode: needs root")
 
@@ -210,6 +211,49 @@ def test_bad_path_from_the_launcher_104(cgi_site, cgi_homes):
     assert out.startswith(b"Status: 40"), out
     rc, out, err = site.launch("/x", env={"PATH_INFO": None, "PATH_TRANSLATED": None})
     assert rc == 104, (rc, out, err)
+
+
+DIRECT = ("/sandgate-cgi/~sg-alice/cgi-bin/env.py", "/sandgate-cgi/~sg-alice/stray.py")
+
+
+def test_direct_request_to_the_launcher_url_104(cgi_site, cgi_homes, apache):
+    """GET /sandgate-cgi/~USER/FILE runs the launcher without the Action:
+    any file beneath the roots (here all of public_html) would run, past the
+    handler's scope and the real URL's access control. Apache refuses it
+    (Require env REDIRECT_STATUS); without that guard, the gateway does."""
+    site = cgi_site(roots=("public_html",), fronts=("apache",))
+    put_script(ALICE, "stray.py", ENV_PY, directory=home_of(ALICE) / "public_html")
+    for path in DIRECT:
+        resp = site.httpd.get(path, timeout=IO_TIMEOUT)
+        assert resp.status == 403, (path, resp, resp.body[:500])
+    assert "refused" not in site.gw.stderr_text(), site.gw.stderr_text()[-2000:]
+    assert site.get("apache", ALICE, "env.py").status == 200
+
+    open_conf = apache_cgi_conf(site.launcher_sock)
+    assert "Require env REDIRECT_STATUS" in open_conf
+    httpd = apache(open_conf.replace("Require env REDIRECT_STATUS", "Require all granted"),
+                   modules=APACHE_MODULES)
+    for path in DIRECT:
+        resp = httpd.get(path, timeout=IO_TIMEOUT)
+        assert resp.status == 403, (path, resp, resp.body[:500])
+        assert site.refusal_logged(path[len("/sandgate-cgi"):], 104), \
+            site.gw.stderr_text()[-2000:]
+    assert httpd.get(cgi_path(ALICE, "env.py"), timeout=IO_TIMEOUT).status == 200
+
+
+@pytest.mark.parametrize("env", [{"REDIRECT_STATUS": None},
+                                 {"REDIRECT_URL": None},
+                                 {"REDIRECT_URL": "/~sg-alice/cgi-bin/hello.py"}])
+def test_launcher_without_the_actions_redirect_104(cgi_site, cgi_homes, env):
+    """The launcher run with no REDIRECT_STATUS, or a REDIRECT_URL that is
+    not its PATH_INFO: not the Action's run."""
+    site = cgi_site(fronts=())
+    rc, out, err = site.launch(cgi_path(ALICE, "env.py"), env=env)
+    assert rc == 104, (rc, out, err)
+    assert out.startswith(b"Status: 403 "), out
+    assert "not run by the web server's Action" in err, err
+    rc, out, err = site.launch(cgi_path(ALICE, "env.py"))
+    assert rc == 0 and b"Content-Type" in out, (rc, out[:300], err)
 
 
 def test_no_script_filename_over_scgi_104(cgi_site, cgi_homes):

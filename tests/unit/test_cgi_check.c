@@ -279,6 +279,8 @@ static void test_prepare_launcher(void)
 	snprintf(script, sizeof script, "%s/cgi-bin/sub/s.py", root);
 	const char *const pairs[] = { "PATH_INFO", "/~sg-x/cgi-bin/sub/s.py/x/y",
 				      "PATH_TRANSLATED", translated,
+				      "REDIRECT_STATUS", "200",
+				      "REDIRECT_URL", "/~sg-x/cgi-bin/sub/s.py/x/y",
 				      "SCRIPT_NAME", "/sandgate-cgi", "HTTP_PROXY", "x", NULL };
 	size_t n = env_of(env, pairs);
 	CHECK(sg_cgi_prepare(&gw, SG_CGI_FROM_LAUNCHER, env, n, &job) == 0);
@@ -291,10 +293,26 @@ static void test_prepare_launcher(void)
 	sg_cgi_job_free(&job);
 	/* Another user's URL: that user has no CGI app. */
 	const char *const bob[] = { "PATH_INFO", "/~root/cgi-bin/sub/s.py", "PATH_TRANSLATED",
-				    translated, NULL };
+				    translated, "REDIRECT_STATUS", "200",
+				    "REDIRECT_URL", "/~root/cgi-bin/sub/s.py", NULL };
 	n = env_of(env, bob);
 	CHECK(sg_cgi_prepare(&gw, SG_CGI_FROM_LAUNCHER, env, n, &job) == -1);
 	CHECK(job.exit_code == SG_CGI_EXIT_BAD_USER && job.http_status == 403);
+	sg_cgi_job_free(&job);
+	/* A direct GET of the launcher's URL: no REDIRECT_STATUS, or a
+	 * REDIRECT_URL that is not PATH_INFO. */
+	const char *const direct[] = { "PATH_INFO", "/~sg-x/cgi-bin/sub/s.py", "PATH_TRANSLATED",
+				       script, "REDIRECT_URL", "/~sg-x/cgi-bin/sub/s.py", NULL };
+	n = env_of(env, direct);
+	CHECK(sg_cgi_prepare(&gw, SG_CGI_FROM_LAUNCHER, env, n, &job) == -1);
+	CHECK(job.exit_code == SG_CGI_EXIT_BAD_PATH && job.http_status == 403);
+	sg_cgi_job_free(&job);
+	const char *const elsewhere[] = { "PATH_INFO", "/~sg-x/cgi-bin/sub/s.py",
+					  "PATH_TRANSLATED", script, "REDIRECT_STATUS", "200",
+					  "REDIRECT_URL", "/~sg-x/cgi-bin/s.py", NULL };
+	n = env_of(env, elsewhere);
+	CHECK(sg_cgi_prepare(&gw, SG_CGI_FROM_LAUNCHER, env, n, &job) == -1);
+	CHECK(job.exit_code == SG_CGI_EXIT_BAD_PATH && job.http_status == 403);
 	sg_cgi_job_free(&job);
 	/* Not through an Action: no PATH_INFO. */
 	const char *const none[] = { "SCRIPT_NAME", "/x", NULL };

@@ -20,7 +20,7 @@ static void test_cgi_defaults(void)
 	CHECK(g->min_uid == 1000 && g->min_gid == 100);
 	CHECK_STR(g->userdir, "public_html");
 	CHECK(g->n_roots == 1);
-	CHECK_STR(g->roots[0], "public_html");
+	CHECK_STR(g->roots[0], "public_html/cgi-bin");
 	CHECK(g->n_extensions == 4);
 	CHECK_STR(g->extensions[3], ".sh");
 	CHECK(!g->pass_authorization && g->timeout == 30 && g->processes == 2);
@@ -122,7 +122,7 @@ static void test_cgi_app_make(void)
 	CHECK_STR(app.policy, SG_CGI_POLICY);
 	CHECK(app.kind == SG_APP_CGI && app.idle_timeout == 60 && app.timeout == 30);
 	CHECK(app.n_cgi_roots == 2 && app.n_cgi_extensions == 4 && app.n_writable == 0);
-	CHECK_STR(app.cgi_roots[0], "/home/sg-bob/public_html");
+	CHECK_STR(app.cgi_roots[0], "/home/sg-bob/public_html/cgi-bin");
 	CHECK_STR(app.cgi_roots[1], "/srv/www/sg-bob/cgi");
 	CHECK_STR(app.cgi_extensions[1], ".py");
 	CHECK(sg_cgi_path_beneath("/home/a/public_html/x", "/home/a/public_html"));
@@ -213,9 +213,10 @@ static void test_user_cgi_refused(void)
 		     "(refused)");
 	user_refused("cgi = {\n timeout = 31; };",
 		     F ":2: cgi.timeout 31 is above the admin's 30 (refused)");
-	user_refused("cgi = {\n writable = [\"public_html/data\"]; };",
-		     F ":2: cgi.writable entry /home/sg-alice/public_html/data overlaps the CGI "
-		     "root /home/sg-alice/public_html: a script could run what a script wrote");
+	user_refused("cgi = {\n writable = [\"public_html/cgi-bin/data\"]; };",
+		     F ":2: cgi.writable entry /home/sg-alice/public_html/cgi-bin/data overlaps the "
+		     "CGI root /home/sg-alice/public_html/cgi-bin: a script could run what a script "
+		     "wrote");
 	user_refused("cgi = {\n writable = [\"/srv/x\"]; };",
 		     F ":2: cgi.writable entry /srv/x must be beneath your home /home/sg-alice");
 	user_refused("cgi = {\n writable = [\"a\", \"b\"]; };",
@@ -233,7 +234,7 @@ static void test_user_cgi_refused(void)
 static void test_user_cgi_clamped(void)
 {
 	load_sys("clamp", "timeout = 30; max_writable = 1;");
-	CHECK(user_parse("cgi = {\n roots = [\"www\", \"public_html/cgi\"];\n"
+	CHECK(user_parse("cgi = {\n roots = [\"www\", \"public_html/cgi-bin/x\"];\n"
 			 " extensions = [\".php\", \".py\"];\n timeout = 99;\n"
 			 " writable = [\"a\", \"b\"]; };") == 0);
 	const struct sg_cgi_conf *m = mine.cgi;
@@ -273,7 +274,7 @@ static void test_user_app(void)
 	CHECK(sg_cgi_user_app(&sysc, &m, &pw, "f.conf", &probs, &warns) == 0);
 	CHECK(m.n_apps == 1 && probs.n == 0 && warns.n == 0);
 	CHECK_STR(m.n_apps == 1 ? m.apps[0].name : NULL, "sg-x~cgi");
-	CHECK_STR(m.n_apps == 1 ? m.apps[0].cgi_roots[0] : NULL, "/home/sg-x/public_html");
+	CHECK_STR(m.n_apps == 1 ? m.apps[0].cgi_roots[0] : NULL, "/home/sg-x/public_html/cgi-bin");
 	/* Their own app named "cgi" (line 3): the file is refused. */
 	m.n_apps = 1;
 	snprintf(m.apps[0].name, sizeof m.apps[0].name, "sg-x~cgi");
