@@ -37,27 +37,6 @@ void sg_cgi_conf_defaults(struct sg_cgi_conf *cgi)
 	cgi->max_writable = 4;
 }
 
-int cfg_cgi_strings(struct parse_ctx *c, const config_setting_t *s, const char *what, int max,
-		    bool (*one)(struct parse_ctx *, const config_setting_t *, int, void *),
-		    void *arg)
-{
-	if (!config_setting_is_array(s) && !config_setting_is_list(s)) {
-		cfg_problem(c, s, "%s must be an array of strings [\"...\"], not %s", what,
-			    cfg_type_name(s));
-		return 0;
-	}
-	int n = config_setting_length(s);
-	if (n > max) {
-		cfg_problem(c, s, "%s holds at most %d entries, got %d", what, max, n);
-		return 0;
-	}
-	int kept = 0;
-	for (int i = 0; i < n; i++)
-		if (one(c, config_setting_get_elem(s, (unsigned)i), kept, arg))
-			kept++;
-	return kept;
-}
-
 static bool valid_name(const char *s)
 {
 	return s[0] != '\0' && s[0] != '-' && strpbrk(s, " /:~%") == NULL;
@@ -201,7 +180,7 @@ static void parse_who(struct parse_ctx *c, const config_setting_t *s, const stru
 {
 	long long v;
 	if (k->allow != NULL)
-		cgi->n_allow = cfg_cgi_strings(c, k->allow, "cgi.allow", SG_CGI_MAX_ALLOW, one_allow,
+		cgi->n_allow = cfg_each_string(c, k->allow, "cgi.allow", SG_CGI_MAX_ALLOW, one_allow,
 					       cgi);
 	if (k->allow_group != NULL &&
 	    cfg_get_string(c, k->allow_group, "cgi.allow_group", cgi->allow_group,
@@ -227,13 +206,13 @@ static void parse_where(struct parse_ctx *c, const struct cgi_keys *k, struct sg
 			    "user's home (\"public_html\"), without \"..\", got \"%s\"",
 			    cgi->userdir);
 	if (k->roots != NULL) {
-		cgi->n_roots = cfg_cgi_strings(c, k->roots, "cgi.roots", SG_MAX_CGI_ROOTS, one_root,
+		cgi->n_roots = cfg_each_string(c, k->roots, "cgi.roots", SG_MAX_CGI_ROOTS, one_root,
 					       cgi);
 		if (cgi->n_roots == 0 && config_setting_length(k->roots) == 0)
 			cfg_problem(c, k->roots, "cgi.roots needs at least one directory");
 	}
 	if (k->extensions != NULL) {
-		cgi->n_extensions = cfg_cgi_strings(c, k->extensions, "cgi.extensions",
+		cgi->n_extensions = cfg_each_string(c, k->extensions, "cgi.extensions",
 						    SG_MAX_CGI_EXTENSIONS, one_extension, cgi);
 		if (cgi->n_extensions == 0 && config_setting_length(k->extensions) == 0)
 			cfg_problem(c, k->extensions, "cgi.extensions needs at least one entry "

@@ -238,3 +238,24 @@ bool cfg_get_limit_text(struct parse_ctx *c, const config_setting_t *s, const ch
 	cfg_problem(c, s, "%s must be %s, not %s", what, types, cfg_type_name(s));
 	return false;
 }
+
+int cfg_each_string(struct parse_ctx *c, const config_setting_t *s, const char *what, int max,
+		    bool (*one)(struct parse_ctx *, const config_setting_t *, int, void *),
+		    void *arg)
+{
+	if (!config_setting_is_array(s) && !config_setting_is_list(s)) {
+		cfg_problem(c, s, "%s must be an array of strings [\"...\"], not %s", what,
+			    cfg_type_name(s));
+		return 0;
+	}
+	int n = config_setting_length(s);
+	if (n > max) {
+		cfg_problem(c, s, "%s holds at most %d entries, got %d", what, max, n);
+		return 0;
+	}
+	int kept = 0;
+	for (int i = 0; i < n; i++)
+		if (one(c, config_setting_get_elem(s, (unsigned)i), kept, arg))
+			kept++;
+	return kept;
+}

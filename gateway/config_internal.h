@@ -63,6 +63,11 @@ bool cfg_get_path(struct parse_ctx *c, const config_setting_t *s, const char *wh
  * accepted, for the message. */
 bool cfg_get_limit_text(struct parse_ctx *c, const config_setting_t *s, const char *what,
 			const char *types, char *text, size_t size);
+/* An array of strings, each passed to one(c, element, index kept so far,
+ * arg); returns how many were kept. */
+int cfg_each_string(struct parse_ctx *c, const config_setting_t *s, const char *what, int max,
+		    bool (*one)(struct parse_ctx *, const config_setting_t *, int, void *),
+		    void *arg);
 /* An address; "unix:relative" is made absolute like any path. */
 bool cfg_get_addr(struct parse_ctx *c, const config_setting_t *s, const char *what,
 		  struct sg_addr *out);
@@ -103,11 +108,6 @@ void cfg_parse_cgi(struct parse_ctx *c, const config_setting_t *s, struct sg_con
 void cfg_parse_user_cgi(struct parse_ctx *c, const config_setting_t *s, const char *owner,
 			const struct sg_config *sys, struct sg_config *out,
 			struct sg_diags *warnings);
-/* config_cgi.c: an array of strings, each passed to one(c, element,
- * index kept so far, arg); returns how many were kept. */
-int cfg_cgi_strings(struct parse_ctx *c, const config_setting_t *s, const char *what, int max,
-		    bool (*one)(struct parse_ctx *, const config_setting_t *, int, void *),
-		    void *arg);
 bool cfg_cgi_clean_relative(const char *path);
 bool cfg_cgi_valid_extension(const char *ext);
 /* config_frontends.c: the top-level `frontends` list. */

@@ -203,20 +203,20 @@ void cfg_parse_user_cgi(struct parse_ctx *c, const config_setting_t *s, const ch
 	admin_roots(&u);
 	mine->user_roots = true;
 	if (roots != NULL) {
-		mine->n_roots = cfg_cgi_strings(c, roots, "cgi.roots", SG_MAX_CGI_ROOTS, one_root,
+		mine->n_roots = cfg_each_string(c, roots, "cgi.roots", SG_MAX_CGI_ROOTS, one_root,
 						&u);
 		if (mine->n_roots == 0 && c->problems == 0)
 			cfg_problem(c, roots, "cgi.roots: no root left within the admin's");
 	}
 	if (extensions != NULL) {
-		mine->n_extensions = cfg_cgi_strings(c, extensions, "cgi.extensions",
+		mine->n_extensions = cfg_each_string(c, extensions, "cgi.extensions",
 						     SG_MAX_CGI_EXTENSIONS, one_extension, &u);
 		if (mine->n_extensions == 0 && c->problems == 0)
 			cfg_problem(c, extensions, "cgi.extensions: no extension left within the "
 				    "admin's");
 	}
 	if (writable != NULL)
-		mine->n_writable = cfg_cgi_strings(c, writable, "cgi.writable", SG_MAX_WRITABLE,
+		mine->n_writable = cfg_each_string(c, writable, "cgi.writable", SG_MAX_WRITABLE,
 						   one_writable, &u);
 	if (timeout != NULL)
 		parse_timeout(&u, timeout);

@@ -67,28 +67,6 @@ static bool get_name(struct parse_ctx *c, const config_setting_t *s, const char 
 	return true;
 }
 
-/* An array of strings, each passed to one(c, element, index). */
-static int each_string(struct parse_ctx *c, const config_setting_t *s, const char *what, int max,
-		       bool (*one)(struct parse_ctx *, const config_setting_t *, int, void *),
-		       void *arg)
-{
-	if (!config_setting_is_array(s) && !config_setting_is_list(s)) {
-		cfg_problem(c, s, "%s must be an array of strings [\"...\"], not %s", what,
-			    cfg_type_name(s));
-		return 0;
-	}
-	int n = config_setting_length(s);
-	if (n > max) {
-		cfg_problem(c, s, "%s holds at most %d entries, got %d", what, max, n);
-		return 0;
-	}
-	int kept = 0;
-	for (int i = 0; i < n; i++)
-		if (one(c, config_setting_get_elem(s, (unsigned)i), kept, arg))
-			kept++;
-	return kept;
-}
-
 static bool one_allow(struct parse_ctx *c, const config_setting_t *e, int i, void *arg)
 {
 	struct sg_users_conf *u = arg;
@@ -256,7 +234,7 @@ static void parse_limits(struct parse_ctx *c, const config_setting_t *g, struct 
 	if (k.tmp_size != NULL)
 		parse_bytes(c, k.tmp_size, "limits.tmp_size", &l->tmp_size);
 	if (k.prefixes != NULL)
-		l->n_prefixes = each_string(c, k.prefixes, "limits.prefixes",
+		l->n_prefixes = cfg_each_string(c, k.prefixes, "limits.prefixes",
 					    SG_MAX_USER_PREFIXES, one_prefix, l);
 	if (k.memory != NULL)
 		parse_cgroup_limit(c, k.memory, "limits.memory", l);
@@ -265,14 +243,14 @@ static void parse_limits(struct parse_ctx *c, const config_setting_t *g, struct 
 	if (k.cpu != NULL)
 		parse_cgroup_limit(c, k.cpu, "limits.cpu", l);
 	if (k.policies != NULL)
-		l->n_policies = each_string(c, k.policies, "limits.policies", SG_MAX_USER_POLICIES,
+		l->n_policies = cfg_each_string(c, k.policies, "limits.policies", SG_MAX_USER_POLICIES,
 					    one_policy, l);
 	if (k.networks != NULL) {
 		l->networks = 0;
-		each_string(c, k.networks, "limits.networks", 3, one_network, l);
+		cfg_each_string(c, k.networks, "limits.networks", 3, one_network, l);
 	}
 	if (k.hosts != NULL)
-		l->n_hosts = each_string(c, k.hosts, "limits.hosts", SG_MAX_USER_HOSTS, one_host, l);
+		l->n_hosts = cfg_each_string(c, k.hosts, "limits.hosts", SG_MAX_USER_HOSTS, one_host, l);
 	if (k.over != NULL)
 		parse_over(c, k.over, l);
 	if (l->pids <= l->processes)
@@ -303,7 +281,7 @@ void cfg_parse_users(struct parse_ctx *c, const config_setting_t *s, struct sg_c
 	sg_user_limits_defaults(&u->limits);
 	cfg_match_keys(c, s, keys, CFG_N_KEYS(keys), "users");
 	if (allow != NULL)
-		u->n_allow = each_string(c, allow, "users.allow", SG_MAX_USERS, one_allow, u);
+		u->n_allow = cfg_each_string(c, allow, "users.allow", SG_MAX_USERS, one_allow, u);
 	if (allow_group != NULL)
 		get_name(c, allow_group, "users.allow_group", u->allow_group);
 	if (allow == NULL && allow_group == NULL)
