@@ -12,11 +12,14 @@
  * (refused, failed) is answered on it; SG_CGI_ACCEPTED lets go of it.
  *
  * Of its environment it reads GATEWAY_INTERFACE and SANDGATE_CGI_SOCKET;
- * the exit status is the script's, or enum sg_cgi_exit (sandgate-cgi(1)). */
+ * the exit status is the script's, or enum sg_cgi_exit (sandgate-cgi(1)).
+ * A user's .htaccess can set SANDGATE_CGI_SOCKET (SetEnv), so the launcher
+ * tells nothing to a listener that is not run by root or by its own uid. */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,6 +104,26 @@ static size_t build_env(char *buf, size_t cap)
 	return len;
 }
 
+/* Whether the listener at fd is a gateway's: run by root (system mode) or
+ * by our own uid (user mode). A socket another user runs would get the web
+ * server's whole environment (server-wide SetEnv, HTTP_AUTHORIZATION with
+ * CGIPassAuth) and the request's descriptors, past the gateway's filter. */
+static bool trusted_peer(int fd, const char *path)
+{
+	struct ucred cred;
+	socklen_t len = sizeof cred;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
+		say("%s: SO_PEERCRED: %s", path, strerror(errno));
+		return false;
+	}
+	if (cred.uid == 0 || cred.uid == geteuid())
+		return true;
+	say("refusing %s: its listener runs as uid %u, not root or uid %u (a "
+	    "SANDGATE_CGI_SOCKET set by a .htaccess?)", path, (unsigned)cred.uid,
+	    (unsigned)geteuid());
+	return false;
+}
+
 static int connect_gateway(void)
 {
 	const char *path = getenv(SG_CGI_SOCKET_ENV);
@@ -117,6 +140,10 @@ static int connect_gateway(void)
 		say("cannot reach the gateway at %s: %s", path, strerror(errno));
 		if (fd >= 0)
 			close(fd);
+		return -1;
+	}
+	if (!trusted_peer(fd, path)) {
+		close(fd);
 		return -1;
 	}
 	return fd;

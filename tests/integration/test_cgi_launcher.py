@@ -11,7 +11,10 @@ import array
 import os
 import socket
 import struct
+import shutil
 import subprocess
+import tempfile
+from pathlib import Path
 
 import pytest
 
@@ -408,3 +411,48 @@ def test_many_launchers_bounded(sandgate, workdir, apps):
     assert status_written(proc.stdout) == 503
     # and once they are gone, launchers are served again
     assert wait_until(lambda: b"too many" not in run_launcher(sock).stderr)
+
+
+PEER_SERVER = r'''
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+s.bind(sys.argv[1]); s.listen(1)
+import os; os.chmod(sys.argv[1], 0o666)
+print("ready", flush=True)
+c, _ = s.accept(); c.settimeout(10)
+try:
+    data = c.recv(1 << 17)
+except OSError:
+    data = b""
+print("got %d" % len(data), flush=True)
+'''
+
+
+@needs_root
+@pytest.mark.parametrize("runner", [None, "sg-bob"])
+def test_launcher_checks_who_runs_the_socket(test_users, runner):
+    """SANDGATE_CGI_SOCKET can come from a user's .htaccess: a listener run
+    by sg-bob gets nothing from a launcher run by root (69, 503, a line
+    naming the path and uid); a launcher run by sg-bob (user mode) sends."""
+    d = Path(tempfile.mkdtemp(prefix="sg-peer-"))
+    os.chmod(d, 0o777)
+    sock = d / "evil.sock"
+    server = subprocess.Popen(["setpriv", "--reuid=sg-bob", "--regid=sg-bob", "--clear-groups",
+                               "/usr/bin/python3", "-c", PEER_SERVER, str(sock)],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert server.stdout.readline().strip() == "ready"
+        proc = run_launcher(sock, user=runner)
+        got = server.stdout.readline().strip()
+    finally:
+        server.kill()
+        server.wait()
+        shutil.rmtree(d, ignore_errors=True)
+    if runner is None:
+        assert proc.returncode == EXIT_UNAVAILABLE, proc.stderr
+        assert status_written(proc.stdout) == 503
+        line = proc.stderr.decode()
+        assert str(sock) in line and "uid %d" % test_users["sg-bob"].pw_uid in line, line
+        assert got == "got 0", got
+    else:
+        assert got not in ("got 0", ""), (got, proc.stderr)
