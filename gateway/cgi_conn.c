@@ -64,40 +64,6 @@ static void cgi_conn_unlink(struct sg_cgi_conn *c)
 	sg_loop_defer_free(&c->gw->loop, c);
 }
 
-/* Unix sockets: closing one with unread data in it resets the peer, and
- * the peer then loses what was queued for it, the verdict too. So what
- * the launcher sent is read (and its descriptors closed) first. */
-static void drain(int fd)
-{
-	char buf[64];
-	union {
-		struct cmsghdr align;
-		char buf[CMSG_SPACE(MAX_FDS * sizeof(int))];
-	} ctl;
-	for (int i = 0; i < 4; i++) {
-		struct iovec iov = { .iov_base = buf, .iov_len = sizeof buf };
-		struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf,
-				      .msg_controllen = sizeof ctl.buf };
-		if (recvmsg(fd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC) <= 0)
-			return;
-		for (struct cmsghdr *cm = CMSG_FIRSTHDR(&msg); cm != NULL; cm = CMSG_NXTHDR(&msg, cm))
-			if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS)
-				for (size_t k = 0; k < (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int); k++) {
-					int dropped;
-					memcpy(&dropped, CMSG_DATA(cm) + k * sizeof(int), sizeof dropped);
-					close(dropped);
-				}
-	}
-}
-
-static void refuse(int fd, enum sg_cgi_outcome outcome, int http, int exit_code,
-		   const char *reason)
-{
-	sg_reply_verdict(fd, outcome, http, 0, exit_code, reason);
-	drain(fd);
-	close(fd);
-}
-
 /* What a web server gives a CGI program: pipes, sockets, /dev/null or a
  * file. Never a directory or an O_PATH descriptor (the script would reach
  * the host's tree past its cell's view), nor another device (a terminal
@@ -135,6 +101,40 @@ static void close_fds(const int *fds, int n)
 {
 	for (int i = 0; i < n; i++)
 		close(fds[i]);
+}
+
+/* Unix sockets: closing one with unread data in it resets the peer, and
+ * the peer then loses what was queued for it, the verdict too. So what
+ * the launcher sent is read (and its descriptors closed) first. A message
+ * of 0 bytes may carry descriptors too: only 0 bytes without them is the
+ * end. */
+static void drain(int fd)
+{
+	char buf[64];
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(MAX_FDS * sizeof(int))];
+	} ctl;
+	for (int i = 0; i < 4; i++) {
+		struct iovec iov = { .iov_base = buf, .iov_len = sizeof buf };
+		struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.buf,
+				      .msg_controllen = sizeof ctl.buf };
+		int fds[MAX_FDS];
+		ssize_t n = recvmsg(fd, &msg, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+		if (n < 0)
+			return;
+		close_fds(fds, take_fds(&msg, fds));
+		if (n == 0 && msg.msg_controllen == 0)
+			return;
+	}
+}
+
+static void refuse(int fd, enum sg_cgi_outcome outcome, int http, int exit_code,
+		   const char *reason)
+{
+	sg_reply_verdict(fd, outcome, http, 0, exit_code, reason);
+	drain(fd);
+	close(fd);
 }
 
 /* Refuses a malformed message: logged with the peer's uid, and the
@@ -187,12 +187,14 @@ static void cgi_conn_readable(struct sg_watch *w, uint32_t events)
 	const struct sg_listener *l = c->l;
 	uid_t uid = c->uid;
 	cgi_conn_unlink(c); /* from here on, fd is this function's */
+	int fds[MAX_FDS];
+	/* Even 0 bytes may carry descriptors: they are ours to close. */
+	int nfds = n >= 0 ? take_fds(&msg, fds) : 0;
 	if (n <= 0) {
+		close_fds(fds, nfds);
 		close(fd); /* the launcher went away */
 		return;
 	}
-	int fds[MAX_FDS];
-	int nfds = take_fds(&msg, fds);
 	if (c->not_permitted) {
 		refuse(fd, SG_CGI_REFUSED, 403, SG_CGI_EXIT_NOPERM, NOT_PERMITTED);
 		close_fds(fds, nfds);

@@ -382,6 +382,31 @@ def test_directory_descriptor_refused(sandgate, workdir, apps):
     assert sg.wait_for_log("a directory")
 
 
+def test_empty_messages_with_descriptors_are_closed(sandgate, workdir, apps):
+    """A message of 0 bytes may still carry descriptors (review finding 2):
+    the gateway closes them, whether the message is the first one or comes
+    after, so 50 such connections leave its descriptor count where it was."""
+    sg, sock = start(sandgate, workdir, apps)
+    fd_dir = "/proc/%d/fd" % sg.proc.pid
+    null = os.open("/dev/null", os.O_RDWR)
+    try:
+        raw_launch(sock, message(), [null] * 3)          # warm up: one real exchange
+        before = len(os.listdir(fd_dir))
+        for i in range(50):
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+            s.connect(str(sock))
+            anc = [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array("i", [null] * 8))]
+            s.sendmsg([b""], anc)
+            if i % 2:                                   # and one after a real message
+                s.sendmsg([message()], anc)
+            s.close()
+        assert wait_until(lambda: len(os.listdir(fd_dir)) <= before + 2), \
+            (before, len(os.listdir(fd_dir)))
+    finally:
+        os.close(null)
+    assert sg.proc.poll() is None
+
+
 # ---------------------------------------------------------------- bounded
 
 def test_many_launchers_bounded(sandgate, workdir, apps):
