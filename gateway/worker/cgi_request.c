@@ -154,17 +154,6 @@ static int answer_early(struct sg_request *req, int status)
 	return status;
 }
 
-static bool too_late(const struct sg_request *req)
-{
-	uint64_t now = sg_now_ms();
-	if (req->queue_deadline_ms == 0 || now < req->queue_deadline_ms)
-		return false;
-	sg_warn("request %llu waited %llu ms past its queue_timeout; 503",
-		(unsigned long long)req->request_id,
-		(unsigned long long)(now - req->queue_deadline_ms));
-	return true;
-}
-
 static void log_exit(const char *path, int st)
 {
 	if (WIFSIGNALED(st))
@@ -247,7 +236,7 @@ int sg_cgi_serve(const struct sg_server *srv, struct sg_request *req, int *exit_
 	}
 	sg_describe_request(what, info.method.s, info.method.len, info.uri.s, info.uri.len);
 	sg_slot_describe(srv->slot, what);
-	if (too_late(req)) {
+	if (sg_request_too_late(req)) {
 		status = answer_early(req, 503);
 	} else if (open_script(req, &sc, &err) < 0) {
 		sg_warn("cgi: refused %.*s: %s", (int)req->script.path_len, req->script_path,

@@ -183,3 +183,14 @@ int sg_request_serve(const struct sg_server *srv, struct sg_request *req)
 			      response->body_sent);
 	return response->status_sent;
 }
+
+bool sg_request_too_late(const struct sg_request *req)
+{
+	uint64_t now = sg_now_ms();
+	if (req->queue_deadline_ms == 0 || now < req->queue_deadline_ms)
+		return false;
+	sg_warn("request %llu waited %llu ms past its queue_timeout; 503",
+		(unsigned long long)req->request_id,
+		(unsigned long long)(now - req->queue_deadline_ms));
+	return true;
+}

@@ -41,5 +41,8 @@ int sg_request_setup(struct sg_error *err);
 
 /* Serves req and closes req->fd. Returns the HTTP status sent, 0 if none. */
 int sg_request_serve(const struct sg_server *srv, struct sg_request *req);
+/* Past its queue_timeout (a routed request that waited for the cell or a
+ * worker): logged here; the caller answers 503. */
+bool sg_request_too_late(const struct sg_request *req);
 
 #endif

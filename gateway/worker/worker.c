@@ -74,12 +74,8 @@ static bool serve_direct(const struct sg_server *srv)
  * to start, or for a free worker) gets 503 rather than a late answer. */
 static bool too_late(const struct sg_request *req)
 {
-	uint64_t now = sg_now_ms();
-	if (req->queue_deadline_ms == 0 || now < req->queue_deadline_ms)
+	if (!sg_request_too_late(req))
 		return false;
-	sg_warn("request %llu waited %llu ms past its queue_timeout; 503",
-		(unsigned long long)req->request_id,
-		(unsigned long long)(now - req->queue_deadline_ms));
 	sg_canned_write(req->fd, sg_canned_get(req->proto, 503), false);
 	close(req->fd);
 	return true;
