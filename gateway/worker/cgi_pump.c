@@ -44,18 +44,30 @@ struct buf {
 
 static struct buf body_buf, out_buf, err_buf;
 static char *head_scratch; /* the rewritten head (SG_CGI_HEAD_OUT_MAX) */
+static char *sink;         /* CHUNK bytes read only to be dropped */
+
+static int make_buf(struct buf *b, size_t cap, struct sg_error *err)
+{
+	*b = (struct buf){ .d = sg_cgi_wiped_alloc(cap, err), .cap = cap };
+	return b->d != NULL ? 0 : -1;
+}
 
 int sg_cgi_pump_setup(struct sg_error *err)
 {
 	/* The output buffer's pages are touched only when a script writes
 	 * faster than the web server reads. */
-	body_buf = (struct buf){ .d = malloc(BODY_CAP), .cap = BODY_CAP };
-	out_buf = (struct buf){ .d = malloc(SG_CGI_OUT_MAX), .cap = SG_CGI_OUT_MAX };
-	err_buf = (struct buf){ .d = malloc(ERR_CAP), .cap = ERR_CAP };
-	head_scratch = malloc(SG_CGI_HEAD_OUT_MAX);
-	if (!body_buf.d || !out_buf.d || !err_buf.d || !head_scratch)
-		return sg_fail(err, "out of memory for the CGI buffers");
+	if (make_buf(&body_buf, BODY_CAP, err) < 0 || make_buf(&out_buf, SG_CGI_OUT_MAX, err) < 0 ||
+	    make_buf(&err_buf, ERR_CAP, err) < 0 ||
+	    (head_scratch = sg_cgi_wiped_alloc(SG_CGI_HEAD_OUT_MAX, err)) == NULL ||
+	    (sink = sg_cgi_wiped_alloc(CHUNK, err)) == NULL)
+		return -1;
 	return 0;
+}
+
+char *sg_cgi_sink(size_t *len)
+{
+	*len = CHUNK;
+	return sink;
 }
 
 static size_t buf_len(const struct buf *b)
@@ -201,8 +213,7 @@ static void read_child_out(struct state *s)
 {
 	size_t room = buf_room(&out_buf);
 	if (s->discard || s->out_broken) {
-		static char sink[CHUNK];
-		ssize_t n = read(s->p->child_out, sink, sizeof sink);
+		ssize_t n = read(s->p->child_out, sink, CHUNK);
 		if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
 			s->out_eof = true;
 		return;

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/prctl.h>
@@ -32,7 +33,7 @@ int sg_cgi_reap_setup(struct sg_error *err)
 	return 0;
 }
 
-/* This worker's children, from /proc. Returns how many, or -1. */
+/* This process's children, from /proc. Returns how many, or -1. */
 static int list_children(pid_t *out, int max)
 {
 	char path[64], buf[MAX_LISTED * 8];
@@ -83,4 +84,28 @@ void sg_cgi_kill_all(pid_t pgid, pid_t keep)
 				;
 	}
 	sg_warn("cgi: processes still appearing after %d rounds of killing", MAX_ROUNDS);
+}
+
+/* A script may kill its own worker (same uid, same pid namespace): the
+ * subreaper is then gone, and the script and what it started become the
+ * zygote's children. In a CGI cell the zygote has no other children than
+ * its workers, so every other child is such a stray. They are not waited
+ * for here: each death brings the zygote a SIGCHLD, the reap, and this
+ * call again for the children the dead one left. */
+void sg_cgi_kill_strays(const pid_t *workers, int n)
+{
+	pid_t kids[MAX_LISTED];
+	int count = list_children(kids, MAX_LISTED);
+	if (count < 0) {
+		sg_warn("cgi: cannot read /proc/self/task/%d/children (%m): processes a "
+			"killed worker left are not killed", (int)getpid());
+		return;
+	}
+	for (int i = 0; i < count; i++) {
+		bool worker = false;
+		for (int j = 0; j < n && !worker; j++)
+			worker = kids[i] == workers[j];
+		if (!worker && kill(kids[i], SIGKILL) == 0)
+			sg_info("cgi: killed process %d, left by a worker that died", (int)kids[i]);
+	}
 }

@@ -124,11 +124,12 @@ static void finish(struct sg_request *req, uint64_t unread)
 {
 	if (req->proto == SG_PROTO_CGI_SCGI) {
 		shutdown(req->fd, SHUT_WR);
-		static char sink[16384];
+		size_t cap;
+		char *sink = sg_cgi_sink(&cap);
 		uint64_t left = unread < LINGER_MAX ? unread : LINGER_MAX;
 		uint64_t deadline = sg_now_ms() + LINGER_MS;
 		for (uint64_t now = sg_now_ms(); left > 0 && now < deadline; now = sg_now_ms()) {
-			ssize_t n = sg_read_timeout(req->fd, sink, left < sizeof sink ? left : sizeof sink,
+			ssize_t n = sg_read_timeout(req->fd, sink, left < cap ? left : cap,
 						    (int)(deadline - now));
 			if (n <= 0)
 				break;

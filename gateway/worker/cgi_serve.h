@@ -55,8 +55,19 @@ pid_t sg_cgi_spawn(const struct sg_cgi_child *c, struct sg_error *err);
  * `keep`, reaping them, until none is left. */
 void sg_cgi_kill_all(pid_t pgid, pid_t keep);
 
+/* The zygote of a CGI cell: SIGKILL to each of its children that is not
+ * one of the n workers (a script that killed its worker, and what it
+ * started). */
+void sg_cgi_kill_strays(const pid_t *workers, int n);
+
 /* The worker becomes a child subreaper. Returns 0 or -1 with err. */
 int sg_cgi_reap_setup(struct sg_error *err);
+
+/* ---- cgi_wiped.c ---- */
+
+/* len bytes that read as zeros in a forked child (MADV_WIPEONFORK), for
+ * every buffer that holds a request's data. NULL with err on failure. */
+void *sg_cgi_wiped_alloc(size_t len, struct sg_error *err);
 
 /* ---- cgi_pump.c ---- */
 
@@ -87,8 +98,11 @@ struct sg_cgi_pump {
 	uint64_t bytes_out;  /* written to req_out */
 };
 
-/* Allocates the pump's buffers, once per worker. */
+/* Allocates the pump's buffers, once per worker, with sg_cgi_wiped_alloc. */
 int sg_cgi_pump_setup(struct sg_error *err);
+
+/* A buffer of *len bytes for input that is read only to be dropped. */
+char *sg_cgi_sink(size_t *len);
 
 /* Moves bytes until the script has exited, its descendants are killed,
  * and its output is drained and written (or the request timed out). Closes

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "gateway/log.h"
+#include "gateway/worker/cgi_serve.h"
 #include "gateway/worker/ctl.h"
 #include "gateway/worker/io.h"
 #include "gateway/worker/scoreboard.h"
@@ -95,15 +96,25 @@ static void worker_exited(struct sg_pool *pool, int i, int status)
 	s->retiring = false;
 }
 
+static void kill_cgi_strays(const struct sg_pool *pool)
+{
+	pid_t workers[SG_MAX_WORKERS];
+	for (int i = 0; i < pool->n; i++)
+		workers[i] = pool->slot[i].pid;
+	sg_cgi_kill_strays(workers, pool->n);
+}
+
 void sg_pool_reap(struct sg_pool *pool)
 {
+	bool reaped = false;
 	for (;;) {
 		int status;
 		pid_t pid = waitpid(-1, &status, WNOHANG);
 		if (pid < 0 && errno == EINTR)
 			continue;
 		if (pid <= 0)
-			return;
+			break;
+		reaped = true;
 		for (int i = 0; i < pool->n; i++) {
 			if (pool->slot[i].pid == pid) {
 				worker_exited(pool, i, status);
@@ -111,6 +122,8 @@ void sg_pool_reap(struct sg_pool *pool)
 			}
 		}
 	}
+	if (reaped && pool->args->cgi)
+		kill_cgi_strays(pool);
 }
 
 void sg_pool_timeout(struct sg_pool *pool, int slot, pid_t pid)

@@ -95,9 +95,12 @@ static bool serve_routed(const struct sg_server *srv)
 	}
 	sg_slot_busy(srv->slot, req.request_id);
 	int status, exit_status = 0;
-	if (srv->args->cgi)
+	if (srv->args->cgi) {
 		status = sg_cgi_serve(srv, &req, &exit_status);
-	else
+		/* The next script's process is a fork of this worker: of the
+		 * dispatch messages it must see its own only. */
+		explicit_bzero(conn_buf, SG_ROUTED_BUF);
+	} else
 		status = too_late(&req) ? 503 : sg_request_serve(srv, &req);
 	send_done(req.request_id, status, exit_status); /* before IDLE: the gateway counts on it */
 	sg_slot_idle(srv->slot);

@@ -17,6 +17,7 @@ import os
 import shutil
 import socket
 import sys
+import time
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -185,6 +186,43 @@ def test_from_an_execd_shell(attack_site):
     assert got["seccomp"] == "2", got
     assert int(got["capeff"], 16) == 0, got
     assert not os.path.exists("/etc/sg-cgi-escape")
+
+
+KILLER_SH = r'''#!/bin/sh
+setsid sleep %(mark)s </dev/null >/dev/null 2>&1 &
+kill -9 $PPID
+exec sleep %(mark)s
+'''
+
+
+def processes_with_arg(arg):
+    found = []
+    for entry in os.listdir("/proc"):
+        try:
+            with open("/proc/%s/cmdline" % entry, "rb") as f:
+                if arg.encode() in f.read().split(b"\0"):
+                    found.append(int(entry))
+        except (OSError, ValueError):
+            continue
+    return found
+
+
+def test_script_that_kills_its_worker_is_killed(attack_site):
+    """A script kills its own worker, the subreaper that would kill what
+    it leaves, and goes on sleeping with a child in a session of its own:
+    the cell's pid 1 kills both (review finding 4). The cell serves on."""
+    mark = str(7000000 + os.getpid() % 1000000)
+    put_script(ALICE, "killer.sh", KILLER_SH % {"mark": mark})
+    resp = attack_site.get("apache", ALICE, "killer.sh")
+    assert resp.status >= 500, resp
+    deadline = time.monotonic() + 30
+    while processes_with_arg(mark) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    left = processes_with_arg(mark)
+    for pid in left:
+        os.kill(pid, 9)
+    assert not left, (left, attack_site.gw.stderr_text()[-2000:])
+    assert attack_site.get("apache", ALICE, "env.py").status == 200
 
 
 NOEXEC_SH = r'''#!/bin/sh

@@ -17,7 +17,8 @@ import time
 
 import pytest
 
-from worker_driver import (CTL_TIMEOUT, SLOT_BUSY, WORKER, Worker, read_all)
+from worker_driver import (CTL_TIMEOUT, PROTO_CGI_SCGI, SLOT_BUSY, WORKER, Worker,
+                           read_all)
 
 pytestmark = pytest.mark.skipif(not WORKER.exists(), reason="%s is not built" % WORKER)
 
@@ -540,6 +541,82 @@ def test_hanging_script_killed_at_timeout(make_worker, tmp_path):
     """)
     r, _ = w.cgi_scgi(cgi_env(script2), script2)
     assert r.body == b"still here\n", (r, w.log())
+
+
+def test_script_that_kills_its_worker_does_not_outlive_it(make_worker, tmp_path):
+    """A script may kill its own worker (same uid): the worker's subreaper
+    then dies with it, and the script with what it started is reparented to
+    the zygote, which kills every child that is not a worker in CGI mode
+    (review finding 4: they used to run as long as the cell)."""
+    w = make_worker(processes=1)
+    pidfile = tmp_path / "pids"
+    script = write_script(tmp_path, "killer.sh", """
+        #!/bin/sh
+        setsid sleep 1000 </dev/null >/dev/null 2>&1 &
+        echo "$$ $!" > %s
+        kill -9 $PPID
+        exec sleep 1000
+    """ % pidfile)
+    client, server_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    with client:
+        w.send_cgi(cgi_env(script), script, [server_end.fileno()], PROTO_CGI_SCGI, 71)
+        server_end.close()
+        pids = [int(p) for p in wait_file(pidfile).split()]
+        assert read_all(client) == b""  # the worker died: nothing was sent
+    w.wait_log("killed by signal 9")
+    deadline = time.monotonic() + 20
+    while any(alive(p) for p in pids) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not [p for p in pids if alive(p)], w.log()
+    # the zygote forks a new worker, which serves the next script
+    script2 = write_script(tmp_path, "ok2.sh", """
+        #!/bin/sh
+        printf 'Content-Type: text/plain\\n\\nstill here\\n'
+    """)
+    r, _ = w.cgi_scgi(cgi_env(script2), script2)
+    assert r.body == b"still here\n", (r, w.log())
+
+
+def test_python_script_cannot_read_earlier_requests(make_worker, tmp_path):
+    """A Python script's process is a fork of the worker: it must not find
+    in its own memory what earlier requests to the worker carried: their
+    bodies, their output, their stderr, their environment (review finding
+    5). Script A is sent tokens that B never sees; B scans every readable
+    mapping of its process for the marker and lists what follows it."""
+    w = make_worker(processes=1)
+    token = os.urandom(12).hex()
+    a = write_script(tmp_path, "a.py", """
+        import sys
+        body = sys.stdin.buffer.read()
+        sys.stderr.write("err SGLEAK-E" + body.decode()[8:] + "\\n")
+        sys.stdout.write("Content-Type: text/plain\\n\\nout SGLEAK-O" + body.decode()[8:])
+    """)
+    b = write_script(tmp_path, "b.py", """
+        import re, sys
+        marker = b"SGLEAK" + b"-"
+        found = set()
+        with open("/proc/self/maps") as maps, open("/proc/self/mem", "rb", 0) as mem:
+            for line in maps:
+                addr, perms = line.split()[:2]
+                if not perms.startswith("r"):
+                    continue
+                lo, hi = (int(x, 16) for x in addr.split("-"))
+                try:
+                    mem.seek(lo)
+                    data = mem.read(hi - lo)
+                except (OSError, ValueError, OverflowError):
+                    continue
+                for m in re.finditer(re.escape(marker) + rb"([A-Z][0-9a-f]{24})", data):
+                    found.add(m.group(1).decode())
+        sys.stdout.write("Content-Type: text/plain\\n\\n" + " ".join(sorted(found)))
+    """)
+    body = ("SGLEAK-B" + token).encode()
+    env_a = cgi_env(a, "POST", len(body), extra=[("HTTP_X_SECRET", "y" * 2000 + "SGLEAK-H" + token)])
+    r, _ = w.cgi_scgi(env_a, a, body)
+    assert r.status == 200 and token in r.body.decode(), (r, w.log())
+    r, _ = w.cgi_scgi(cgi_env(b), b)
+    assert r.status == 200, (r, w.log())
+    assert token not in r.body.decode(), "B read A's data in its memory: %s" % r.body
 
 
 def test_launch_timeout_504_in_done_note(make_worker, tmp_path):
