@@ -9,8 +9,8 @@
  *
  * Differences from suEXEC, all stricter: every directory from the root
  * down is checked (suEXEC checks the script's own), a symbolic link is
- * refused even when it stays inside the root, and the extension must be
- * one the admin allows. */
+ * refused even when it stays inside the root, no mount point below the
+ * home is crossed, and the extension must be one the admin allows. */
 #include "cgi_check.h"
 
 #include <errno.h>
@@ -79,6 +79,11 @@ static const char *find_root(const struct sg_cgi_target *t, const char *path)
 	return best;
 }
 
+/* Below the home the tree is the user's: no mount point is crossed there
+ * (RESOLVE_NO_XDEV), because a FUSE mount the user placed in it, or a hung
+ * network filesystem, would stall the gateway's loop in the walk. */
+#define USER_TREE (RESOLVE_NO_XDEV)
+
 /* The root: from the home (the admin's word, followed as given) when it
  * lies beneath it, else from "/"; no symbolic link from there on. */
 static int open_root(const struct sg_cgi_target *t, const char *root, struct sg_cgi_refusal *r)
@@ -92,7 +97,7 @@ static int open_root(const struct sg_cgi_target *t, const char *root, struct sg_
 				      t->home, strerror(errno));
 		rel = root + strlen(t->home) + 1;
 	}
-	fd = open_beneath(base, rel, 0);
+	fd = open_beneath(base, rel, base != AT_FDCWD ? USER_TREE : 0);
 	int saved = errno;
 	if (base != AT_FDCWD)
 		close(base);
@@ -101,6 +106,9 @@ static int open_root(const struct sg_cgi_target *t, const char *root, struct sg_
 	if (saved == ELOOP)
 		return refuse(r, SG_CGI_EXIT_OUTSIDE, 403, "the CGI root %s is or holds a "
 			      "symbolic link", root);
+	if (saved == EXDEV)
+		return refuse(r, SG_CGI_EXIT_OUTSIDE, 403, "the CGI root %s is across a mount "
+			      "point from the home", root);
 	if (saved == ENOENT)
 		return refuse(r, SG_CGI_EXIT_NO_FILE, 404, "no CGI root %s", root);
 	return refuse(r, SG_CGI_EXIT_NO_DIR, 403, "cannot open the CGI root %s: %s", root,
@@ -157,11 +165,13 @@ bool sg_cgi_extension_allowed(const struct sg_cgi_target *t, const char *name)
 /* One component below dirfd; -1 with r. */
 static int step(int dirfd, const char *name, const char *so_far, struct sg_cgi_refusal *r)
 {
-	int fd = open_beneath(dirfd, name, RESOLVE_BENEATH);
+	int fd = open_beneath(dirfd, name, RESOLVE_BENEATH | USER_TREE);
 	if (fd >= 0)
 		return fd;
-	if (errno == ELOOP || errno == EXDEV)
+	if (errno == ELOOP)
 		return refuse(r, SG_CGI_EXIT_OUTSIDE, 403, "%s is a symbolic link", so_far);
+	if (errno == EXDEV) /* ".." never gets here (clean_absolute) */
+		return refuse(r, SG_CGI_EXIT_OUTSIDE, 403, "%s is a mount point", so_far);
 	if (errno == ENOENT || errno == ENOTDIR)
 		return refuse(r, SG_CGI_EXIT_NO_FILE, 404, "no such file");
 	return refuse(r, SG_CGI_EXIT_NO_DIR, 403, "cannot open %s: %s", so_far, strerror(errno));

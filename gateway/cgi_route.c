@@ -85,15 +85,29 @@ static void url_user(struct request *rq)
 		rq->user[0] = '/'; /* a name no user has: refused as unknown */
 }
 
-/* Without PATH_TRANSLATED: HOME/userdir/REST of a "/~NAME/REST" URL. */
-static bool from_userdir(const struct sg_gateway *gw, struct request *rq)
+static struct sg_app *app_named(struct sg_gateway *gw, const char *user)
 {
-	struct passwd *pw = rq->user[0] != '\0' ? getpwnam(rq->user) : NULL;
-	if (pw == NULL)
+	char name[SG_NAME_MAX];
+	if (sg_user_app_name(user, SG_CGI_APP_SUFFIX, name, sizeof name) < 0)
+		return NULL;
+	for (int i = 0; i < gw->n_apps; i++) {
+		struct sg_app *a = gw->apps[i];
+		if (!a->removed && a->conf.kind == SG_APP_CGI && strcmp(a->conf.name, name) == 0)
+			return a;
+	}
+	return NULL;
+}
+
+/* Without PATH_TRANSLATED: HOME/userdir/REST of a "/~NAME/REST" URL, for a
+ * user with a CGI app (its home was looked up when the app was made). */
+static bool from_userdir(struct sg_gateway *gw, struct request *rq)
+{
+	const struct sg_app *app = rq->user[0] != '\0' ? app_named(gw, rq->user) : NULL;
+	if (app == NULL)
 		return false;
 	const char *rest = rq->url + 2 + strlen(rq->user);
-	int n = snprintf(rq->path, sizeof rq->path, "%s/%s%s", pw->pw_dir, gw->cfg.cgi->userdir,
-			 rest);
+	int n = snprintf(rq->path, sizeof rq->path, "%s/%s%s", app->conf.cgi_home,
+			 gw->cfg.cgi->userdir, rest);
 	return n > 0 && (size_t)n < sizeof rq->path;
 }
 
@@ -110,7 +124,7 @@ static bool from_action(const char *env, size_t env_len, const char *url)
 	       redirect_url != NULL && len == strlen(url) && memcmp(redirect_url, url, len) == 0;
 }
 
-static int read_request(const struct sg_gateway *gw, const char *env, size_t env_len,
+static int read_request(struct sg_gateway *gw, const char *env, size_t env_len,
 			struct request *rq, struct sg_cgi_job *job)
 {
 	bool launcher = rq->origin == SG_CGI_FROM_LAUNCHER;
@@ -136,19 +150,6 @@ static int read_request(const struct sg_gateway *gw, const char *env, size_t env
 	return 0;
 }
 
-static struct sg_app *app_named(struct sg_gateway *gw, const char *user)
-{
-	char name[SG_NAME_MAX];
-	if (sg_user_app_name(user, SG_CGI_APP_SUFFIX, name, sizeof name) < 0)
-		return NULL;
-	for (int i = 0; i < gw->n_apps; i++) {
-		struct sg_app *a = gw->apps[i];
-		if (!a->removed && a->conf.kind == SG_APP_CGI && strcmp(a->conf.name, name) == 0)
-			return a;
-	}
-	return NULL;
-}
-
 /* No "/~NAME": the user whose CGI root holds the path (the deepest). */
 static struct sg_app *app_by_root(struct sg_gateway *gw, const char *path)
 {
@@ -170,17 +171,22 @@ static struct sg_app *app_by_root(struct sg_gateway *gw, const char *path)
 	return best;
 }
 
-/* No CGI app for the user: say why, as suEXEC would. */
+/* No CGI app for the user: say why, as suEXEC would. The user database is
+ * asked only about names the admin allowed: another name in a URL is
+ * refused without a lookup that a slow name service would hold the whole
+ * loop up for. */
 static int no_app(struct sg_gateway *gw, const struct request *rq, struct sg_cgi_job *job)
 {
 	const struct sg_cgi_conf *cgi = gw->cfg.cgi;
 	if (rq->user[0] == '\0')
 		return refuse(job, rq->path, SG_CGI_EXIT_OUTSIDE, 403, "beneath no user's CGI "
 			      "root");
+	if (!sg_cgi_allowed(cgi, rq->user))
+		return refuse(job, rq->path, SG_CGI_EXIT_BAD_USER, 403, "no such user in "
+			      "cgi.allow or cgi.allow_group");
 	struct passwd *pw = getpwnam(rq->user);
-	if (pw == NULL || !sg_cgi_allowed(cgi, rq->user))
-		return refuse(job, rq->path, SG_CGI_EXIT_BAD_USER, 403, "%s", pw == NULL
-			      ? "no such user" : "user not in cgi.allow or cgi.allow_group");
+	if (pw == NULL)
+		return refuse(job, rq->path, SG_CGI_EXIT_BAD_USER, 403, "no such user");
 	if (pw->pw_uid == 0 || (long long)pw->pw_uid < cgi->min_uid)
 		return refuse(job, rq->path, SG_CGI_EXIT_LOW_UID, 403, "uid %u is below "
 			      "cgi.min_uid %lld", (unsigned)pw->pw_uid, cgi->min_uid);
@@ -248,9 +254,8 @@ static int check_script(const struct request *rq, const struct sg_app *app,
 			struct sg_cgi_found *found, struct sg_cgi_job *job)
 {
 	const struct sg_app_conf *c = &app->conf;
-	struct passwd *pw = getpwuid(c->uid);
 	struct sg_cgi_target t = { .uid = c->uid, .gid = c->gid,
-				   .home = pw != NULL ? pw->pw_dir : NULL,
+				   .home = c->cgi_home[0] != '\0' ? c->cgi_home : NULL,
 				   .n_roots = c->n_cgi_roots, .roots = c->cgi_roots,
 				   .n_extensions = c->n_cgi_extensions,
 				   .extensions = c->cgi_extensions };

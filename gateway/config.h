@@ -157,6 +157,9 @@ struct sg_app_conf {
 	int n_cgi_roots;         /* SG_APP_CGI: absolute directories bound read-only
 				  * with execute (the user's CGI roots) */
 	char cgi_roots[SG_MAX_CGI_ROOTS][PATH_MAX];
+	char cgi_home[PATH_MAX]; /* SG_APP_CGI: the owner's home, looked up when the
+				  * app is made, so that no request waits on the
+				  * user database */
 	int n_cgi_extensions;    /* SG_APP_CGI: a script's name ends with one of
 				  * these ("" = no extension) */
 	char cgi_extensions[SG_MAX_CGI_EXTENSIONS][SG_CGI_EXTENSION_MAX];

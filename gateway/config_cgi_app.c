@@ -64,6 +64,8 @@ int sg_cgi_app_make(const struct sg_cgi_conf *admin, const struct sg_cgi_conf *m
 	snprintf(app->owner, sizeof app->owner, "%s", user);
 	snprintf(app->policy, sizeof app->policy, "%s", SG_CGI_POLICY);
 	limits(admin, mine, app);
+	if (snprintf(app->cgi_home, sizeof app->cgi_home, "%s", home) >= (int)sizeof app->cgi_home)
+		return sg_fail(err, "cgi: the home of %s is too long", user);
 	const struct sg_cgi_conf *where = mine != NULL && mine->user_roots ? mine : admin;
 	for (int i = 0; i < where->n_roots; i++) {
 		if (where == mine)

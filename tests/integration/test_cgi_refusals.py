@@ -6,6 +6,7 @@ Apache gives it, since Apache logs no exit code), and over SCGI where
 Apache cannot send the request at all ("..", relative paths, no such user).
 """
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -48,12 +49,17 @@ def test_unknown_user_102(cgi_site, cgi_homes):
 
 
 def test_no_such_user_102(cgi_site):
-    """SCGI: /~NAME/ of no user (Apache's mod_userdir never maps it)."""
-    site = cgi_site(fronts=())
-    resp = site.scgi("/home/sg-nobody-here/public_html/cgi-bin/x.py",
-                     "/~sg-nobody-here/cgi-bin/x.py")
-    assert resp.status == 403, resp
-    assert "no such user (102)" in site.gw.stderr_text(), site.gw.stderr_text()[-2000:]
+    """SCGI: /~NAME/ of no user (Apache's mod_userdir never maps it). A
+    name the admin did not allow is refused before the user database is
+    asked (a remote client picks the name: a slow name service would hold
+    up the gateway); an allowed name is looked up."""
+    site = cgi_site(fronts=(), allow=[ALICE, BOB, "sg-ghost-allowed"])
+    for name, reason in (("sg-nobody-here", "no such user in cgi.allow or cgi.allow_group"),
+                         ("sg-ghost-allowed", "no such user")):
+        resp = site.scgi("/home/%s/public_html/cgi-bin/x.py" % name,
+                         "/~%s/cgi-bin/x.py" % name)
+        assert resp.status == 403, resp
+        assert "%s (102)" % reason in site.gw.stderr_text(), site.gw.stderr_text()[-2000:]
 
 
 def test_uid_below_min_uid_107(cgi_site, cgi_homes):
@@ -86,6 +92,26 @@ def test_symlinked_directory_114(cgi_site, cgi_homes):
     chown_to(link, ALICE)
     site = cgi_site(fronts=("apache",))
     refused_everywhere(site, ALICE, "bobs/env.py", 403, 114, link)
+
+
+def test_mount_point_below_the_root_114(cgi_site, cgi_homes, tmp_path):
+    """A directory mounted into the user's tree (a FUSE mount, a network
+    filesystem) is not crossed: the walk would wait on it in the gateway's
+    loop. A bind mount stands in for it."""
+    elsewhere = tmp_path / "mounted"
+    elsewhere.mkdir()
+    chown_to(elsewhere, ALICE)
+    put_script(ALICE, "env.py", ENV_PY, directory=elsewhere)
+    target = cgi_bin(ALICE) / "mnt"
+    target.mkdir()
+    chown_to(target, ALICE)
+    subprocess.run(["mount", "--bind", str(elsewhere), str(target)], check=True)
+    try:
+        site = cgi_site(fronts=("apache",))
+        refused_everywhere(site, ALICE, "mnt/env.py", 403, 114, target)
+    finally:
+        subprocess.run(["umount", str(target)], check=True)
+        target.rmdir()
 
 
 def test_outside_the_cgi_roots_114(cgi_site, cgi_homes):

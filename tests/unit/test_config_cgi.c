@@ -119,6 +119,7 @@ static void test_cgi_app_make(void)
 	CHECK_STR(app.user, "sg-bob");
 	CHECK_STR(app.owner, "sg-bob");
 	CHECK_STR(app.module, "");
+	CHECK_STR(app.cgi_home, "/home/sg-bob");
 	CHECK_STR(app.policy, SG_CGI_POLICY);
 	CHECK(app.kind == SG_APP_CGI && app.idle_timeout == 60 && app.timeout == 30);
 	CHECK(app.n_cgi_roots == 2 && app.n_cgi_extensions == 4 && app.n_writable == 0);
