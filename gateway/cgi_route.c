@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cell.h"
 #include "cgi_apps.h"
@@ -111,6 +112,23 @@ static bool from_userdir(struct sg_gateway *gw, struct request *rq)
 	return n > 0 && (size_t)n < sizeof rq->path;
 }
 
+/* "http://HOST[:PORT]/PATH" (Apache's QualifyRedirectURL On): PATH. */
+static void url_path(const char **url, size_t *len)
+{
+	static const char *const schemes[] = { "http://", "https://" };
+	for (size_t i = 0; i < sizeof schemes / sizeof schemes[0]; i++) {
+		size_t n = strlen(schemes[i]);
+		if (*len < n || strncasecmp(*url, schemes[i], n) != 0)
+			continue;
+		const char *slash = memchr(*url + n, '/', *len - n);
+		if (slash == NULL)
+			return;
+		*len -= (size_t)(slash - *url);
+		*url = slash;
+		return;
+	}
+}
+
 /* Whether Apache's Action made this launcher run: its internal redirect
  * sets REDIRECT_STATUS and REDIRECT_URL, the URL the handler matched, which
  * is our PATH_INFO. A direct GET /sandgate-cgi/~USER/ANY/FILE has neither:
@@ -120,8 +138,10 @@ static bool from_action(const char *env, size_t env_len, const char *url)
 {
 	size_t len;
 	const char *redirect_url = sg_envblock_get(env, env_len, "REDIRECT_URL", &len);
-	return sg_envblock_get(env, env_len, "REDIRECT_STATUS", NULL) != NULL &&
-	       redirect_url != NULL && len == strlen(url) && memcmp(redirect_url, url, len) == 0;
+	if (sg_envblock_get(env, env_len, "REDIRECT_STATUS", NULL) == NULL || redirect_url == NULL)
+		return false;
+	url_path(&redirect_url, &len);
+	return len == strlen(url) && memcmp(redirect_url, url, len) == 0;
 }
 
 static int read_request(struct sg_gateway *gw, const char *env, size_t env_len,

@@ -15,8 +15,9 @@ import os
 
 import pytest
 
-from conftest import IS_ROOT, gid_of, uid_of, wait_until
-from cgi_fixtures import (cgi_homes, cgi_path, cgi_site, chunks,  # noqa: F401
+from conftest import IO_TIMEOUT, IS_ROOT, gid_of, uid_of, wait_until
+from cgi_fixtures import (APACHE_MODULES, apache_cgi_conf, cgi_homes, cgi_path,  # noqa: F401
+                          cgi_site, chunks,
                           curl_in_background, host_pids_named, marker, script_env,
                           text_fields, wait_gone)
 
@@ -210,3 +211,16 @@ def test_stderr_goes_to_apaches_error_log(cgi_site):
     assert resp.status == 200 and resp.body == b"said %s\n" % mark.encode()
     assert wait_until(lambda: "stderr of %s" % mark in site.httpd.error_log()), \
         site.httpd.error_log()[-2000:]
+
+
+def test_qualify_redirect_url_on(cgi_site, apache):
+    """With Apache's QualifyRedirectURL On, REDIRECT_URL is a full URL
+    (http://HOST:PORT/~USER/...): its path is still the launcher's
+    PATH_INFO, so the Action's run is recognised as before."""
+    site = cgi_site(fronts=())
+    conf = apache_cgi_conf(site.launcher_sock) + "\nQualifyRedirectURL On\n"
+    httpd = apache(conf, modules=APACHE_MODULES)
+    resp = httpd.get(cgi_path("sg-alice", "env.py", "/x"), timeout=IO_TIMEOUT)
+    assert resp.status == 200, (resp, resp.body[:500], httpd.error_log()[-2000:])
+    env = resp.json()["env"]
+    assert env["SCRIPT_NAME"] == "/~sg-alice/cgi-bin/env.py" and env["PATH_INFO"] == "/x"

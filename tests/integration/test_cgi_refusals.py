@@ -269,7 +269,10 @@ def test_direct_request_to_the_launcher_url_104(cgi_site, cgi_homes, apache):
 
 @pytest.mark.parametrize("env", [{"REDIRECT_STATUS": None},
                                  {"REDIRECT_URL": None},
-                                 {"REDIRECT_URL": "/~sg-alice/cgi-bin/hello.py"}])
+                                 {"REDIRECT_URL": "/~sg-alice/cgi-bin/hello.py"},
+                                 {"REDIRECT_URL": "http://h/~sg-alice/cgi-bin/hello.py"},
+                                 {"REDIRECT_URL": "http://h"},
+                                 {"REDIRECT_URL": "ftp://h/~sg-alice/cgi-bin/env.py"}])
 def test_launcher_without_the_actions_redirect_104(cgi_site, cgi_homes, env):
     """The launcher run with no REDIRECT_STATUS, or a REDIRECT_URL that is
     not its PATH_INFO: not the Action's run."""
