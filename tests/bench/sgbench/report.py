@@ -15,6 +15,7 @@ PEERS = ("uwsgi", "uwsgi-scgi", "gunicorn", "mod_wsgi", "cgi")
 CGI_SANDGATE = "sandgate-cgi"
 CGI_PEERS = ("cgid", "cgi")
 CGI_GOAL = 20.0
+CGI_FLOOR = "cgid-floor"  # mod_cgid running a C hello: no CGI backend is faster
 
 TSV_COLS = ("target", "app", "conns", "status", "rps", "p50_ms", "p99_ms", "rps_rounds",
             "requests", "sock_errors", "non2xx", "back_cpu_us", "front_cpu_us", "back_pss_mib", "back_own_mib", "back_n",
@@ -189,6 +190,12 @@ def cgi_ratio_table(args, rs):
             r = _ratio(me.get("rps"), idx.get(("cgid", conns), {}).get("rps"))
             goal = "-" if r is None else ("met" if r >= CGI_GOAL else "not met")
         lines.append("| %d | %s | %s |" % (conns, " | ".join(cells), goal))
+    floor = [(c, _ratio(idx.get((CGI_FLOOR, c), {}).get("rps"),
+                        idx.get(("cgid", c), {}).get("rps"))) for c in args.conns]
+    floor = ["%.1f× at %d" % (r, c) for c, r in floor if r is not None]
+    if floor:
+        lines += ["", "Ceiling of any backend behind mod_cgid (%s / %s): %s." % (
+            targets.by_name(CGI_FLOOR).label, targets.by_name("cgid").label, ", ".join(floor))]
     return "\n".join(lines)
 
 
