@@ -59,6 +59,11 @@ ssize_t sg_read_timeout(int fd, void *buf, size_t len, int timeout_ms)
 	ssize_t first = recv(fd, buf, len, MSG_DONTWAIT);
 	if (first >= 0 || (errno != EAGAIN && errno != EINTR && errno != ENOTSOCK))
 		return first;
+	return sg_read_wait(fd, buf, len, timeout_ms);
+}
+
+ssize_t sg_read_wait(int fd, void *buf, size_t len, int timeout_ms)
+{
 	uint64_t deadline = sg_now_ms() + (uint64_t)timeout_ms;
 	for (;;) {
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };

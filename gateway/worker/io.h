@@ -19,8 +19,13 @@ int sg_write_all(int fd, const void *buf, size_t len);
  * Async-signal-safe (the timeout handler uses it). */
 int sg_writev_all(int fd, struct iovec *iov, int iovcnt);
 
-/* Waits up to timeout_ms for fd to become readable, then reads once.
- * Returns bytes read, 0 at EOF, or -1 with errno (ETIMEDOUT on timeout). */
+/* Reads once: at once when bytes are there, else after waiting up to
+ * timeout_ms for fd to become readable. Returns bytes read, 0 at EOF, or
+ * -1 with errno (ETIMEDOUT on timeout). */
 ssize_t sg_read_timeout(int fd, void *buf, size_t len, int timeout_ms);
+
+/* The same, waiting first: for a read that follows a short one, which
+ * left the socket empty (a try would only fail with EAGAIN). */
+ssize_t sg_read_wait(int fd, void *buf, size_t len, int timeout_ms);
 
 #endif

@@ -717,6 +717,28 @@ def test_workers_do_not_hold_the_zygotes_descriptors(app):
     assert {zygote[4], zygote[6], zygote[7]} <= links  # dispatch, listener, access log
 
 
+def test_app_closing_the_listening_socket_replaces_the_worker(make_worker, tmp_path):
+    """A worker waits on fd 6 through its own epoll set, which goes on
+    watching the socket after the app closes fd 6 (the zygote still holds
+    it): the next connection must make the worker leave (exit 3) for a new
+    one, not spin on accept4 failing with EBADF."""
+    app_file = tmp_path / "close6_app.py"
+    app_file.write_text("import os\n"
+                        "def application(environ, start_response):\n"
+                        "    if environ['REQUEST_URI'] == '/close':\n"
+                        "        os.close(6)\n"
+                        "    start_response('200 OK', [('Content-Type', 'text/plain')])\n"
+                        "    return [str(os.getpid()).encode()]\n")
+    w = make_worker(str(app_file), processes=1)
+    first = w.send_scgi("/close")
+    assert first.status == 200, first
+    second = w.send_scgi("/", timeout=10)
+    assert second.status == 200 and second.body != first.body, (first, second)
+    msg = w.recv_ctl(types=(CTL_WORKER_EXIT,))
+    assert os.WIFEXITED(msg["status"]) and os.WEXITSTATUS(msg["status"]) == 3
+    assert "descriptor 6 is not the listening socket" in w.log()
+
+
 def test_workers_dying_at_once_are_respawned_with_backoff(make_worker, tmp_path):
     app_file = tmp_path / "dying_app.py"
     app_file.write_text("import os\n"
