@@ -202,8 +202,8 @@ static int no_app(struct sg_gateway *gw, const struct request *rq, struct sg_cgi
 		return refuse(job, rq->path, SG_CGI_EXIT_OUTSIDE, 403, "beneath no user's CGI "
 			      "root");
 	if (!sg_cgi_allowed(cgi, rq->user))
-		return refuse(job, rq->path, SG_CGI_EXIT_BAD_USER, 403, "no such user in "
-			      "cgi.allow or cgi.allow_group");
+		return refuse(job, rq->path, SG_CGI_EXIT_BAD_USER, 403, "user not in cgi.allow "
+			      "or cgi.allow_group (or no such user)");
 	struct passwd *pw = getpwnam(rq->user);
 	if (pw == NULL)
 		return refuse(job, rq->path, SG_CGI_EXIT_BAD_USER, 403, "no such user");
