@@ -36,14 +36,14 @@ static ssize_t read_socket(struct sg_body *b, char *dst, size_t len)
 			return -1;
 		}
 	}
-	/* A front end sends a large body in pieces (nginx: 16 KiB at a time
-	 * from its temp file), and the worker usually drains each before the
-	 * next arrives. The read of the head, like any short read, left the
-	 * socket empty: trying at once would only fail with EAGAIN. */
+	/* A front end may send a large body in pieces (nginx: 16 KiB at a
+	 * time from its temp file), and the worker then drains each before the
+	 * next arrives: after a short read, trying at once would only fail
+	 * with EAGAIN. */
 	ssize_t n;
 	Py_BEGIN_ALLOW_THREADS
-	n = b->full_read ? sg_read_timeout(b->fd, dst, len, b->timeout_ms)
-			 : sg_read_wait(b->fd, dst, len, b->timeout_ms);
+	n = b->drained ? sg_read_wait(b->fd, dst, len, b->timeout_ms)
+		       : sg_read_timeout(b->fd, dst, len, b->timeout_ms);
 	Py_END_ALLOW_THREADS
 	if (n == 0) {
 		PyErr_SetString(PyExc_OSError,
@@ -58,7 +58,7 @@ static ssize_t read_socket(struct sg_body *b, char *dst, size_t len)
 		return -1;
 	}
 	b->unread -= (uint64_t)n;
-	b->full_read = (size_t)n == len;
+	b->drained = (size_t)n < len;
 	return n;
 }
 

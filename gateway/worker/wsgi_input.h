@@ -18,7 +18,7 @@ struct sg_body {
 	bool send_continue;  /* HTTP "Expect: 100-continue", not answered yet */
 	_Atomic uint32_t *response_started; /* no 100 Continue after the final head */
 	uint64_t unread;     /* bytes of the body still in the socket */
-	bool full_read;      /* the last read filled its buffer: more may be queued */
+	bool drained;        /* the last read was short: wait before the next */
 	const char *buf;     /* bytes already received: buf[pos..end) */
 	size_t pos, end;
 	char *fill;          /* where later socket reads are buffered */

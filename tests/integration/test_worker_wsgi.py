@@ -338,6 +338,17 @@ def test_w10_input_methods_routed_with_prefix(app, where, how, n):
     assert done == {"request_id": 7, "status": 200}
 
 
+def test_w10_head_of_many_reads_then_body(app):
+    """The direct path reads the head 4 KiB at a time (conn_direct.c), so
+    the body goes straight from the socket into wsgi.input's result: a
+    40 KiB head takes many reads, and the body after it arrives whole."""
+    env = base_env("/raw/input?how=read_all", method="POST", body_len=len(BODY),
+                   extra=[("HTTP_X_BIG", "b" * 40000)])
+    r = app.send_scgi(env, BODY)
+    assert r.status == 200, r
+    assert json.loads(r.body)["pieces"] == _expected_pieces("read_all", 0)
+
+
 def test_w10_input_stops_at_content_length(app):
     env = base_env("/raw/input?how=read_all", method="POST", body_len=5)
     with app.connect() as s:
