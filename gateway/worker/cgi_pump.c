@@ -70,6 +70,15 @@ char *sg_cgi_sink(size_t *len)
 	return sink;
 }
 
+void sg_cgi_pump_forget(void)
+{
+	sg_cgi_wiped_clear(body_buf.d, body_buf.cap);
+	sg_cgi_wiped_clear(out_buf.d, out_buf.cap);
+	sg_cgi_wiped_clear(err_buf.d, err_buf.cap);
+	sg_cgi_wiped_clear(head_scratch, SG_CGI_HEAD_OUT_MAX);
+	sg_cgi_wiped_clear(sink, CHUNK);
+}
+
 static size_t buf_len(const struct buf *b)
 {
 	return b->end - b->start;

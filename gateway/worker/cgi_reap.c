@@ -58,6 +58,16 @@ static int list_children(pid_t *out, int max)
 	return count;
 }
 
+int sg_cgi_children_check(struct sg_error *err)
+{
+	pid_t kids[MAX_LISTED];
+	if (list_children(kids, MAX_LISTED) < 0)
+		return sg_fail_errno(err, "cannot read /proc/self/task/%d/children (a kernel "
+				     "without CONFIG_PROC_CHILDREN?): what a CGI script leaves "
+				     "running could not be found and killed", (int)getpid());
+	return 0;
+}
+
 void sg_cgi_kill_all(pid_t pgid, pid_t keep)
 {
 	if (pgid > 0)

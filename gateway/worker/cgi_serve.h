@@ -60,6 +60,10 @@ void sg_cgi_kill_all(pid_t pgid, pid_t keep);
  * started). */
 void sg_cgi_kill_strays(const pid_t *workers, int n);
 
+/* Whether this kernel lists a process's children in /proc, which the
+ * killing above depends on: a CGI cell does not start without it. */
+int sg_cgi_children_check(struct sg_error *err);
+
 /* The worker becomes a child subreaper. Returns 0 or -1 with err. */
 int sg_cgi_reap_setup(struct sg_error *err);
 
@@ -68,6 +72,10 @@ int sg_cgi_reap_setup(struct sg_error *err);
 /* len bytes that read as zeros in a forked child (MADV_WIPEONFORK), for
  * every buffer that holds a request's data. NULL with err on failure. */
 void *sg_cgi_wiped_alloc(size_t len, struct sg_error *err);
+
+/* Zeroes such memory (its pages are given back), so that the worker itself
+ * no longer holds a finished request's data either. */
+void sg_cgi_wiped_clear(void *p, size_t len);
 
 /* ---- cgi_pump.c ---- */
 
@@ -103,6 +111,9 @@ int sg_cgi_pump_setup(struct sg_error *err);
 
 /* A buffer of *len bytes for input that is read only to be dropped. */
 char *sg_cgi_sink(size_t *len);
+
+/* After a request: every pump buffer zeroed (sg_cgi_wiped_clear). */
+void sg_cgi_pump_forget(void);
 
 /* Moves bytes until the script has exited, its descendants are killed,
  * and its output is drained and written (or the request timed out). Closes

@@ -6,6 +6,7 @@
  * MADV_WIPEONFORK read as zeros in the child. */
 #include "gateway/worker/cgi_serve.h"
 
+#include <string.h>
 #include <sys/mman.h>
 
 void *sg_cgi_wiped_alloc(size_t len, struct sg_error *err)
@@ -22,4 +23,12 @@ void *sg_cgi_wiped_alloc(size_t len, struct sg_error *err)
 		return NULL;
 	}
 	return p;
+}
+
+void sg_cgi_wiped_clear(void *p, size_t len)
+{
+	/* The pages go back to the kernel and read as zeros from then on; the
+	 * mapping keeps MADV_WIPEONFORK. */
+	if (madvise(p, len, MADV_DONTNEED) < 0)
+		explicit_bzero(p, len);
 }

@@ -89,11 +89,32 @@ static bool too_late(const struct sg_request *req)
 	return true;
 }
 
+/* The stack below the caller's frame still holds what a request's calls
+ * left there (formatted log lines, parsed headers). */
+__attribute__((noinline)) static void scrub_stack(void)
+{
+	char area[64 * 1024];
+	explicit_bzero(area, sizeof area);
+}
+
+/* The next script's Python process is a fork of this worker: nothing of
+ * this request may be left in its memory - the dispatch message, the
+ * pump's buffers, the stack. Nor in the worker's own, which the zygote
+ * makes non-dumpable so that no script can read it through /proc. */
+static void forget_cgi_request(void)
+{
+	explicit_bzero(conn_buf, SG_ROUTED_BUF);
+	sg_cgi_pump_forget();
+	scrub_stack();
+}
+
 static bool serve_routed(const struct sg_server *srv)
 {
 	struct sg_request req = { .fd = -1 };
 	switch (sg_routed_recv(SG_FD_DISPATCH, conn_buf, SG_ROUTED_BUF, srv->args->cgi, &req)) {
-	case SG_RECV_NONE:
+	case SG_RECV_NONE: /* nothing, or a message dropped */
+		if (srv->args->cgi)
+			explicit_bzero(conn_buf, SG_ROUTED_BUF);
 		return false;
 	case SG_RECV_CLOSED:
 		sg_info("the gateway closed the dispatch socket");
@@ -105,9 +126,7 @@ static bool serve_routed(const struct sg_server *srv)
 	int status, exit_status = 0;
 	if (srv->args->cgi) {
 		status = sg_cgi_serve(srv, &req, &exit_status);
-		/* The next script's process is a fork of this worker: of the
-		 * dispatch messages it must see its own only. */
-		explicit_bzero(conn_buf, SG_ROUTED_BUF);
+		forget_cgi_request();
 	} else
 		status = too_late(&req) ? 503 : sg_request_serve(srv, &req);
 	send_done(req.request_id, status, exit_status); /* before IDLE: the gateway counts on it */

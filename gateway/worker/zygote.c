@@ -132,6 +132,18 @@ static void kill_import_strays(void)
 			"outside the seccomp filter");
 }
 
+/* CGI scripts run with the workers' uid in the same cell: a dumpable
+ * worker's memory (other requests' bodies and output) would be theirs to
+ * read through /proc/PID/mem. The workers and every Python script's
+ * process inherit this; exec(2) makes an exec'd script dumpable again,
+ * which exposes only that script's own request. */
+static int make_undumpable(struct sg_error *err)
+{
+	if (prctl(PR_SET_DUMPABLE, 0) < 0)
+		return sg_fail_errno(err, "prctl(PR_SET_DUMPABLE, 0)");
+	return 0;
+}
+
 static void start(const struct sg_worker_args *args, const char *argv0, int *sigfd)
 {
 	struct sg_error err;
@@ -146,7 +158,8 @@ static void start(const struct sg_worker_args *args, const char *argv0, int *sig
 		startup_failed(&err);
 	if (args->cgi) {
 		/* No app: the workers fork one process per script (cgi_serve.h). */
-		if (sg_python_init_cgi(args, argv0, &err) < 0 ||
+		if (make_undumpable(&err) < 0 || sg_cgi_children_check(&err) < 0 ||
+		    sg_python_init_cgi(args, argv0, &err) < 0 ||
 		    (pool.app = sg_cgi_python_setup(&err)) == NULL)
 			startup_failed(&err);
 	} else {
