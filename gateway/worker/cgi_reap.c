@@ -111,11 +111,16 @@ void sg_cgi_kill_strays(const pid_t *workers, int n)
 			"killed worker left are not killed", (int)getpid());
 		return;
 	}
+	int killed = 0;
 	for (int i = 0; i < count; i++) {
 		bool worker = false;
 		for (int j = 0; j < n && !worker; j++)
 			worker = kids[i] == workers[j];
 		if (!worker && kill(kids[i], SIGKILL) == 0)
-			sg_info("cgi: killed process %d, left by a worker that died", (int)kids[i]);
+			killed++;
 	}
+	/* One line a round, however many a script had started. */
+	if (killed > 0)
+		sg_info("cgi: killed %d process%s left by a worker that died", killed,
+			killed == 1 ? "" : "es");
 }
