@@ -31,7 +31,7 @@ cgi_fixtures = importlib.util.module_from_spec(_spec)
 sys.modules["cgi_fixtures"] = cgi_fixtures
 _spec.loader.exec_module(cgi_fixtures)
 from cgi_fixtures import (cgi_bin, cgi_homes, cgi_site, chown_to, home_of,  # noqa: E402,F401
-                          put_script, vcs_repos)
+                          memory_scan_py, put_script, vcs_repos)
 
 pytestmark = pytest.mark.skipif(not IS_ROOT, reason="CGI runs in system mode: needs root")
 
@@ -230,40 +230,6 @@ import os, sys
 sys.stdout.write("Content-Type: text/plain\r\n\r\nSGLEAK-O" + os.environ["QUERY_STRING"])
 '''
 
-# Every "SGLEAK-" marker in the memory of every process of the cell that
-# this script can read, and how the open of the worker's memory ended.
-LEAK_B_PY = r'''#!/usr/bin/python3
-import os, re, sys
-marker = b"SGLEAK" + b"-"
-found = set()
-for pid in [p for p in os.listdir("/proc") if p.isdigit()]:
-    try:
-        maps, mem = open("/proc/%s/maps" % pid), open("/proc/%s/mem" % pid, "rb", 0)
-    except OSError:
-        continue
-    with maps, mem:
-        for line in maps:
-            addr, perms = line.split()[:2]
-            if not perms.startswith("r"):
-                continue
-            lo, hi = (int(x, 16) for x in addr.split("-"))
-            try:
-                mem.seek(lo)
-                data = mem.read(hi - lo)
-            except (OSError, ValueError, OverflowError):
-                continue
-            for m in re.finditer(re.escape(marker) + rb"([A-Z][0-9a-f]{24})", data):
-                found.add(m.group(1).decode() + "@" + pid)
-try:
-    open("/proc/%d/mem" % os.getppid(), "rb").close()
-    worker = "readable"
-except OSError as e:
-    worker = e.strerror
-sys.stdout.write("Content-Type: text/plain\r\n\r\nworker=%s\nfound=%s\n"
-                 % (worker, " ".join(sorted(found))))
-'''
-
-
 def test_script_cannot_read_other_requests_in_the_workers(attack_site):
     """A script scans the memory of every process in its cell for what an
     earlier request to another script carried: the workers are not
@@ -272,7 +238,8 @@ def test_script_cannot_read_other_requests_in_the_workers(attack_site):
     findings 5 and 2.1)."""
     token = os.urandom(12).hex()
     put_script(ALICE, "leak_a.py", LEAK_A_PY)
-    put_script(ALICE, "leak_b.py", LEAK_B_PY)
+    put_script(ALICE, "leak_b.py",
+               memory_scan_py('[p for p in os.listdir("/proc") if p.isdigit()]'))
     resp = attack_site.get("apache", ALICE, "leak_a.py", "?" + token)
     assert resp.status == 200 and token in resp.text, resp
     for _ in range(4):  # both workers, whichever serves

@@ -619,3 +619,42 @@ def host_pids_named(text):
 def wait_gone(text, timeout=HOST_TIMEOUT):
     """True once no host process has text in its command line."""
     return bool(ic.wait_until(lambda: not host_pids_named(text), timeout))
+
+
+def memory_scan_py(pids):
+    """A Python CGI script that looks for what earlier requests carried:
+    every "SGLEAK-" marker followed by a letter and 24 hex digits in the
+    readable memory of the processes `pids` (a Python expression), listed
+    as LETTER+HEX@PID on a line "found=", and on a line "worker=" whether
+    its parent's (the worker's) memory opens at all."""
+    return r'''#!/usr/bin/python3
+import os, re, sys
+marker = b"SGLEAK" + b"-"
+found = set()
+for pid in %s:
+    try:
+        maps, mem = open("/proc/%%s/maps" %% pid), open("/proc/%%s/mem" %% pid, "rb", 0)
+    except OSError:
+        continue
+    with maps, mem:
+        for line in maps:
+            addr, perms = line.split()[:2]
+            if not perms.startswith("r"):
+                continue
+            lo, hi = (int(x, 16) for x in addr.split("-"))
+            try:
+                mem.seek(lo)
+                data = mem.read(hi - lo)
+            except (OSError, ValueError, OverflowError):
+                continue
+            for m in re.finditer(re.escape(marker) + rb"([A-Z][0-9a-f]{24})", data):
+                found.add(m.group(1).decode() + "@" + pid)
+try:
+    open("/proc/%%d/mem" %% os.getppid(), "rb").close()
+    worker = "readable"
+except OSError as e:
+    worker = e.strerror
+sys.stdout.write("Content-Type: text/plain\r\n\r\nworker=%%s\nfound=%%s\n"
+                 %% (worker, " ".join(sorted(found))))
+''' % pids
+

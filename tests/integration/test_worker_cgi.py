@@ -17,6 +17,7 @@ import time
 
 import pytest
 
+from cgi_fixtures import memory_scan_py
 from worker_driver import (CTL_TIMEOUT, PROTO_CGI_SCGI, SLOT_BUSY, WORKER, Worker,
                            read_all)
 
@@ -577,35 +578,6 @@ def test_script_that_kills_its_worker_does_not_outlive_it(make_worker, tmp_path)
     assert r.body == b"still here\n", (r, w.log())
 
 
-# Lists "LETTER+TOKEN" for each "SGLEAK-" marker in the readable memory of
-# this process and of its parent, the worker (readable here: the tests run
-# as root; in a cell the worker is not dumpable, test_cgi_escape.py).
-SCAN_MEMORY_PY = """
-import os, re, sys
-marker = b"SGLEAK" + b"-"
-found = set()
-for pid in ("self", str(os.getppid())):
-    try:
-        maps, mem = open("/proc/%s/maps" % pid), open("/proc/%s/mem" % pid, "rb", 0)
-    except OSError:
-        continue
-    with maps, mem:
-        for line in maps:
-            addr, perms = line.split()[:2]
-            if not perms.startswith("r"):
-                continue
-            lo, hi = (int(x, 16) for x in addr.split("-"))
-            try:
-                mem.seek(lo)
-                data = mem.read(hi - lo)
-            except (OSError, ValueError, OverflowError):
-                continue
-            for m in re.finditer(re.escape(marker) + rb"([A-Z][0-9a-f]{24})", data):
-                found.add(m.group(1).decode() + "@" + pid)
-sys.stdout.write("Content-Type: text/plain\\n\\n" + " ".join(sorted(found)))
-"""
-
-
 def test_python_script_cannot_read_earlier_requests(make_worker, tmp_path):
     """A Python script's process is a fork of the worker: it must not find
     in its own memory, nor in the worker's, what earlier requests to the
@@ -620,7 +592,10 @@ def test_python_script_cannot_read_earlier_requests(make_worker, tmp_path):
         sys.stderr.write("err SGLEAK-E" + body.decode()[8:] + "\\n")
         sys.stdout.write("Content-Type: text/plain\\n\\nout SGLEAK-O" + body.decode()[8:])
     """)
-    b = write_script(tmp_path, "b.py", SCAN_MEMORY_PY)
+    # Its own memory and its parent's, the worker's (readable here: the
+    # tests run as root; in a cell the worker is not dumpable,
+    # test_cgi_escape.py).
+    b = write_script(tmp_path, "b.py", memory_scan_py('("self", str(os.getppid()))'))
     body = ("SGLEAK-B" + token).encode()
     env_a = cgi_env(a, "POST", len(body), extra=[("HTTP_X_SECRET", "y" * 2000 + "SGLEAK-H" + token)])
     r, _ = w.cgi_scgi(env_a, a, body)

@@ -238,24 +238,25 @@ class ApacheCgid(Target):
     kind = "cgi"
     labels = ("cgi",)
 
+    def program(self, ctx, tdir):
+        """The CGI program Apache runs for "/", and its directory."""
+        return os.path.join(ctx.app_dir, "hello.cgi"), ctx.app_dir
+
     def start(self, ctx, app, tdir, port):
-        script = os.path.join(ctx.app_dir, "hello.cgi")
+        prog, directory = self.program(ctx, tdir)
         body = 'ScriptAliasMatch "^/$" "%s"\n<Directory "%s">\n    Require all granted\n' \
-               '</Directory>\n' % (script, ctx.app_dir)
+               '</Directory>\n' % (prog, directory)
         start_apache_cgi(ctx, tdir, port, body, ("cgid", "alias"))
 
 
-class ApacheCgidFloor(Target):
+class ApacheCgidFloor(ApacheCgid):
     name = "cgid-floor"
     label = "Apache mod_cgid→C hello (floor)"
     desc = ("the same Apache + mod_cgid running apps/hello_cgi.c, a static C program that "
             "writes the 13 bytes: Apache's own fork+exec per request, the ceiling of any CGI "
             "backend behind mod_cgid (sandgate-cgi included)")
-    apps = ("hello",)
-    kind = "cgi"
-    labels = ("cgi",)
 
-    def start(self, ctx, app, tdir, port):
+    def program(self, ctx, tdir):
         cgi_dir = os.path.join(tdir, "floor")
         os.makedirs(cgi_dir)
         prog = os.path.join(cgi_dir, "hello")
@@ -265,9 +266,7 @@ class ApacheCgidFloor(Target):
                           capture_output=True).returncode != 0:
             subprocess.run(["cc", "-O2", src, "-o", prog], check=True)
         os.chmod(cgi_dir, 0o755)
-        body = 'ScriptAliasMatch "^/$" "%s"\n<Directory "%s">\n    Require all granted\n' \
-               '</Directory>\n' % (prog, cgi_dir)
-        start_apache_cgi(ctx, tdir, port, body, ("cgid", "alias"))
+        return prog, cgi_dir
 
 
 class ApacheSandgateCgi(Target):
