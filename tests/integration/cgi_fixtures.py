@@ -642,10 +642,12 @@ for pid in %s:
             if not perms.startswith("r"):
                 continue
             lo, hi = (int(x, 16) for x in addr.split("-"))
+            if hi - lo > 1 << 30:   # ASan's shadow, reserved, never the heap
+                continue
             try:
                 mem.seek(lo)
                 data = mem.read(hi - lo)
-            except (OSError, ValueError, OverflowError):
+            except (OSError, ValueError, OverflowError, MemoryError):
                 continue
             for m in re.finditer(re.escape(marker) + rb"([A-Z][0-9a-f]{24})", data):
                 found.add(m.group(1).decode() + "@" + pid)
