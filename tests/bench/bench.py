@@ -3,11 +3,14 @@
 
 Started by run.sh (which installs what is missing); see docs/performance.md.
 For every app, the targets that serve it are run ROUNDS times, in
-alternating order (forward, backward, forward, ...). Each time a target is
-started from scratch, checked with one request (a wrong reply is never
-benchmarked), loaded with wrk at each connection count (a discarded warm-up
-run, then the measured run), its memory sampled, and stopped. The table
-gives the median of the rounds.
+alternating order (forward, backward, forward, ...), each round from
+scratch: every target started and checked with one request (a wrong reply
+is never benchmarked), then at each connection count a discarded warm-up
+run and the measured run, memory sampled, and everything stopped. The WSGI
+targets of a round run side by side and their measured runs are cut into
+interleaved slices (sgbench/interleave.py), so that the machine's drift
+hits them alike; CGI targets run one at a time. The table gives the median
+of the rounds.
 """
 import argparse
 import grp
@@ -15,7 +18,6 @@ import os
 import pwd
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -23,7 +25,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-from sgbench import extras, load, memory, report, runner, targets  # noqa: E402
+from sgbench import extras, interleave, load, memory, report, runner, targets  # noqa: E402
 
 PYTHON = "/usr/bin/python3"
 REPO = os.path.dirname(os.path.dirname(HERE))
@@ -103,6 +105,8 @@ def parse_args(argv):
     p.add_argument("-a", "--apps", help='apps (default "hello flask echo")')
     p.add_argument("-c", "--conns", help='wrk connection counts (default "1 32")')
     p.add_argument("-d", "--duration", type=int, help="measured seconds per run (default 5)")
+    p.add_argument("-s", "--slice", type=int, default=1,
+                   help="seconds per slice of an interleaved measured run (default 1)")
     p.add_argument("-w", "--warmup", type=int, help="discarded warm-up seconds per run (default 2)")
     p.add_argument("-r", "--rounds", type=int, help="measured runs per row, alternating order (default 3)")
     p.add_argument("-o", "--out", default=os.path.join(REPO, "bench-results"),
@@ -128,6 +132,8 @@ def parse_args(argv):
     a.duration = a.duration or (3 if quick else 5)
     a.warmup = a.warmup if a.warmup is not None else (1 if quick else 2)
     a.rounds = a.rounds or 3
+    if a.slice < 1:
+        p.error("--slice must be at least 1 second")
     a.extras = a.extras or ("none" if quick else "all")
     for t in a.targets:
         targets.by_name(t)          # KeyError on a typo
@@ -169,20 +175,6 @@ def prepare(ctx, args):
     ctx.sandgate_help = (proc.stdout + proc.stderr).decode("utf-8", "replace")
 
 
-def port_free(port):
-    """No one listens on 127.0.0.1:port (TIME_WAIT leftovers are fine, as for
-    the servers, which all set SO_REUSEADDR)."""
-    s = socket.socket()
-    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        s.bind(("127.0.0.1", port))
-        return True
-    except OSError:
-        return False
-    finally:
-        s.close()
-
-
 def run_target_once(ctx, args, target, app, port, rnd, results, t_end):
     """Start, check, load at each connection count, sample, stop."""
     tdir = os.path.join(ctx.run_dir, "t", "%s-%s-r%d" % (target.name, app, rnd))
@@ -190,7 +182,7 @@ def run_target_once(ctx, args, target, app, port, rnd, results, t_end):
     os.chmod(tdir, 0o755)
     key = (target.name, app)
     try:
-        if not port_free(port):
+        if not runner.port_free(port):
             raise runner.StartError("port %d is in use" % port)
         target.start(ctx, app, tdir, port)
 
@@ -234,6 +226,8 @@ def run_target_once(ctx, args, target, app, port, rnd, results, t_end):
 
 
 def run_matrix(ctx, args, results, t_end):
+    """Per app and round: the WSGI targets together, in interleaved slices
+    (sgbench/interleave.py), then the CGI targets one at a time."""
     chosen = [targets.by_name(n) for n in args.targets]
     for app in args.apps:
         serving = [t for t in chosen if app in t.apps]
@@ -244,8 +238,16 @@ def run_matrix(ctx, args, results, t_end):
         live = [t for t in serving if (t.name, app) not in results.status]
         for rnd in range(1, args.rounds + 1):
             order = live if rnd % 2 == 1 else list(reversed(live))
+            order = [t for t in order if (t.name, app) not in results.status]
+            if time.monotonic() > t_end:
+                for t in order:
+                    results.status[(t.name, app)] = "skipped: --max-runtime reached"
+                continue
+            together = [(t, targets.port_of(t, args.base_port)) for t in order if t.interleave]
+            if together:
+                interleave.run_round(ctx, args, together, app, rnd, results, t_end, log)
             for t in order:
-                if (t.name, app) in results.status:      # failed in an earlier round
+                if t.interleave or (t.name, app) in results.status:
                     continue
                 if time.monotonic() > t_end:
                     results.status[(t.name, app)] = "skipped: --max-runtime reached"

@@ -7,13 +7,14 @@ apache: mod_wsgi daemon processes ("(wsgi:...)" command line) count as
 backend, the rest of the Apache tree as front. front: nginx.
 
 PSS (smaps_rollup) divides each shared page among the processes mapping it,
-so a pre-forked tree is not charged N times for pages it shares. Only one
-target runs at a time, but PSS also divides pages with anything else on the
-machine that maps them (another user's Python processes sharing
-libpython3.11.so, say), which lowers a target's PSS by chance. So each
-sample also has the tree's footprint ("own"): the resident pages its
-processes map, each counted once (from /proc/PID/pagemap), which is what
-the tree would hold alone on the machine.
+so a pre-forked tree is not charged N times for pages it shares. But PSS
+also divides pages with anything else on the machine that maps them: the
+other targets of the round, which run beside it (bench.py), and another
+user's Python processes sharing libpython3.11.so, say. That lowers a
+target's PSS by chance. So each sample also has the tree's footprint
+("own"): the resident pages its processes map, each counted once (from
+/proc/PID/pagemap), which is the tree's PSS if it ran alone on the machine;
+the ratios use it.
 """
 import os
 

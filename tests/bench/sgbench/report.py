@@ -129,7 +129,9 @@ def _ratio(a, b):
 
 
 def ratio_table(args, rs):
-    """sandgate / peer, for req/s and for backend PSS."""
+    """sandgate / peer, for req/s and for backend memory: the own footprint,
+    which is the tree's PSS as if it ran alone (the round's other targets run
+    beside it and share library pages, which lowers the kernel's PSS)."""
     idx = {(r["target"], r["app"], r["conns"]): r for r in rs}
     peers = [p for p in PEERS if p in args.targets]
     sgs = [s for s in SANDGATES if s in args.targets]
@@ -160,7 +162,7 @@ def ratio_table(args, rs):
                         cells.append("-")
                         continue
                     rr = _ratio(me["rps"], other["rps"])
-                    pr = _ratio(me.get("back_pss_mib"), other.get("back_pss_mib"))
+                    pr = _ratio(me.get("back_own_mib"), other.get("back_own_mib"))
                     cells.append("%s / %s" % ("-" if rr is None else "%.2f×" % rr,
                                               "-" if pr is None else "%.2f×" % pr))
                 lines.append("| %s | %s | %d | %s |" % (targets.by_name(sg).label, app, conns,
@@ -264,8 +266,11 @@ def environment(ctx, args):
             "python3-flask", "python3-jinja2", "fcgiwrap", "wrk")),
         "Load: wrk -t1 at %s connections; per run %d s warm-up (discarded) + %d s measured; "
         "%d rounds per row, targets in alternating order; medians shown; wrk shares the %d "
-        "CPUs with the servers" % (", ".join(map(str, args.conns)), args.warmup, args.duration,
-                                   args.rounds, os.cpu_count() or 0),
+        "CPUs with the servers. The WSGI targets of an app run side by side in each round and "
+        "their measured runs are cut into %d-s slices taken in turn (forward, then backward), "
+        "so that the machine's drift falls on all of them alike; the CGI targets run alone, "
+        "one after another" % (", ".join(map(str, args.conns)), args.warmup, args.duration,
+                               args.rounds, os.cpu_count() or 0, args.slice),
         "Users: nginx, Apache, uWSGI, gunicorn and fcgiwrap run as %s (setpriv); sandgate runs "
         "as root (system mode) and its apps as nobody, its sockets given to group %s"
         % (args.run_as, ctx.run_group),
@@ -277,14 +282,18 @@ def environment(ctx, args):
 RESULTS_LEGEND = (
     "Req/s, p50 and p99 are medians over the rounds; Sock errors (wrk's connect + read + "
     "write + timeout) and Non-2xx (replies other than 2xx/3xx) are summed over them. "
+    "A sliced run's req/s is its requests over the summed time of its slices, its p50 and "
+    "p99 the median of its slices' values. "
     "CPU µs/req = user + system CPU time of the backend's and the front end's processes "
-    "during the measured run (from /proc/PID/stat, children included), divided by the "
-    "requests wrk completed. Backend PSS = sum of `Pss` (/proc/PID/smaps_rollup) over the "
-    "backend's process tree 0.5 s after the measured run - sandgate: gateway + zygote + "
-    "workers; uWSGI: master + workers; gunicorn: arbiter + workers; mod_wsgi: its daemon "
-    "processes; CGI: fcgiwrap. Backend own = the resident pages of that tree, each counted "
-    "once (/proc/PID/pagemap): its footprint if nothing else on the machine shared its "
-    "pages. Front = nginx, or the rest of Apache. The CGI row has no backend CPU: fcgiwrap "
+    "from the start of the measured run to 0.5 s after its end (from /proc/PID/stat, "
+    "children included), divided by the requests wrk completed. Backend PSS = sum of `Pss` "
+    "(/proc/PID/smaps_rollup) over the backend's process tree 0.5 s after the measured run "
+    "- sandgate: gateway + zygote + workers; uWSGI: master + workers; gunicorn: arbiter + "
+    "workers; mod_wsgi: its daemon processes; CGI: fcgiwrap. PSS divides each shared page "
+    "among all processes mapping it, those of the round's other targets too. Backend own = "
+    "the resident pages of that tree, each counted once (/proc/PID/pagemap): its PSS if "
+    "nothing else on the machine shared its pages, the figure the ratios use. Front = "
+    "nginx, or the rest of Apache. The CGI row has no backend CPU: fcgiwrap "
     "leaves its children to be reaped by the kernel, so their CPU time is not accounted to it.")
 
 def markdown(ctx, args, results, rs):
@@ -302,8 +311,8 @@ def markdown(ctx, args, results, rs):
     rt = ratio_table(args, rs) if rs else ""
     if rt:
         out += ["", "## sandgate / peer", "",
-                "Each cell: req/s ratio / backend PSS ratio (sandgate divided by the peer: "
-                "above 1× is more requests, or more memory).", "", rt]
+                "Each cell: req/s ratio / backend memory ratio, the own footprint (sandgate "
+                "divided by the peer: above 1× is more requests, or more memory).", "", rt]
     ct = cgi_ratio_table(args, rs) if rs else ""
     if ct:
         out += ["", "## CGI: sandgate-cgi / peer", "",
@@ -363,7 +372,7 @@ def console(ctx, args, results):
     out = ["", results_table(rs)] if rs else []
     rt = ratio_table(args, rs) if rs else ""
     if rt:
-        out += ["", "sandgate / peer (req/s ratio / PSS ratio):", rt]
+        out += ["", "sandgate / peer (req/s ratio / backend memory ratio, own footprint):", rt]
     ct = cgi_ratio_table(args, rs) if rs else ""
     if ct:
         out += ["", "CGI: sandgate-cgi / peer (req/s ratio):", ct]

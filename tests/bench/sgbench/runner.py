@@ -202,6 +202,20 @@ class Runner:
             self.helpers.remove(popen)
 
 
+def port_free(port):
+    """No one listens on 127.0.0.1:port (TIME_WAIT leftovers are fine, as for
+    the servers, which all set SO_REUSEADDR)."""
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        s.bind(("127.0.0.1", port))
+        return True
+    except OSError:
+        return False
+    finally:
+        s.close()
+
+
 def _pump(stream, logf, lines):
     try:
         for raw in iter(stream.readline, b""):

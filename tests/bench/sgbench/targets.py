@@ -24,6 +24,7 @@ class Target:
     kind = "peer"         # peer | sandgate | ceiling | cgi
     labels = ("main", "worker", "worker")   # process names by tree depth
     processes = 2         # worker processes (the strace extra uses 1)
+    interleave = True     # measured in slices beside the app's other targets
 
     def skip_reason(self, ctx):
         return None
@@ -133,6 +134,7 @@ class NginxCgi(Target):
     desc = "nginx `fastcgi_pass` → fcgiwrap -c 2 → fork+exec of a /usr/bin/python3 CGI script per request"
     apps = ("hello",)
     kind = "cgi"
+    interleave = False    # requests of up to a second: measured alone
     labels = ("fcgiwrap", "fcgiwrap", "cgi")
 
     def start(self, ctx, app, tdir, port):
@@ -236,6 +238,7 @@ class ApacheCgid(Target):
             "without the setuid hop)")
     apps = ("hello",)
     kind = "cgi"
+    interleave = False    # requests of up to a second: measured alone
     labels = ("cgi",)
 
     def program(self, ctx, tdir):
@@ -277,6 +280,7 @@ class ApacheSandgateCgi(Target):
             "script as %s in that user's cell, forked from a warm Python (2 workers)" % CGI_USER)
     apps = ("hello",)
     kind = "sandgate"
+    interleave = False    # requests of up to a second: measured alone
     labels = ("gateway", "zygote", "worker")
 
     def skip_reason(self, ctx):
