@@ -203,11 +203,7 @@ def run_target_once(ctx, args, target, app, port, rnd, results, t_end):
             res = load.run_wrk(ctx.runner, port, app, conns, args.duration,
                                os.path.join(tdir, "wrk-c%d.txt" % conns))
             time.sleep(0.5)        # let in-flight work (CGI children) finish
-            cpu1 = memory.cpu_seconds(ctx.runner.servers, target.labels)
-            n = max(res["requests"], 1)
-            per = {k: (cpu1[k] - cpu0.get(k, 0.0)) * 1e6 / n for k in cpu1}
-            res["back_cpu_us"], res["front_cpu_us"] = per["back"], per["front"]
-            res["cpu_parts"] = {k[5:]: v for k, v in per.items() if k.startswith("back:")}
+            memory.per_request(res, cpu0, memory.cpu_seconds(ctx.runner.servers, target.labels))
             res["mem"] = memory.sample(ctx.runner.servers, target.labels)
             res["round"] = rnd
             results.add(target.name, app, conns, res)

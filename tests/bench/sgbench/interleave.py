@@ -100,11 +100,7 @@ def measure(ctx, args, up, app, conns, rnd, results, log):
     for st in up:
         name = st.target.name
         res = combine(slices[name])
-        cpu1 = memory.cpu_seconds(st.servers, st.target.labels)
-        per = {k: (cpu1[k] - cpu0[name].get(k, 0.0)) * 1e6 / max(res["requests"], 1)
-               for k in cpu1}
-        res["back_cpu_us"], res["front_cpu_us"] = per["back"], per["front"]
-        res["cpu_parts"] = {k[5:]: v for k, v in per.items() if k.startswith("back:")}
+        memory.per_request(res, cpu0[name], memory.cpu_seconds(st.servers, st.target.labels))
         res["mem"] = memory.sample(st.servers, st.target.labels)
         res["round"] = rnd
         results.add(name, app, conns, res)

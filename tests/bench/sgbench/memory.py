@@ -82,3 +82,12 @@ def cpu_seconds(servers, labels):
             else:
                 out["front"] += secs
     return out
+
+
+def per_request(res, cpu0, cpu1):
+    """Sets res's back_cpu_us, front_cpu_us and cpu_parts (backend by process
+    kind) from two cpu_seconds() readings and res["requests"]."""
+    n = max(res["requests"], 1)
+    per = {k: (cpu1[k] - cpu0.get(k, 0.0)) * 1e6 / n for k in cpu1}
+    res["back_cpu_us"], res["front_cpu_us"] = per["back"], per["front"]
+    res["cpu_parts"] = {k[5:]: v for k, v in per.items() if k.startswith("back:")}
