@@ -2,7 +2,8 @@
  *
  * Besides "no crash", it checks what the parser promises: an accepted head
  * lies inside the input, its block iterates cleanly from CONTENT_LENGTH
- * to the end, SCGI is "1", and one byte less would have been PARTIAL. */
+ * to the end with no name twice, SCGI is "1", and one byte less would have
+ * been PARTIAL. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,19 @@
 #include "gateway/scgi.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* No name of the block appears again after pos (S2's duplicate check). */
+static void check_unique(const struct sg_scgi_head *h, size_t pos, const char *name,
+			 size_t name_len)
+{
+	const char *other, *value;
+	size_t other_len, value_len;
+
+	while (sg_envblock_next(h->headers, h->headers_len, &pos, &other, &other_len, &value,
+				&value_len))
+		if (other_len == name_len && memcmp(other, name, name_len) == 0)
+			abort();
+}
 
 static void check_block(const struct sg_scgi_head *h)
 {
@@ -21,6 +35,7 @@ static void check_block(const struct sg_scgi_head *h)
 				&value_len)) {
 		if (pairs == 0 && (name_len != 14 || memcmp(name, "CONTENT_LENGTH", 14) != 0))
 			abort();
+		check_unique(h, pos, name, name_len);
 		pairs++;
 	}
 	if (pos != h->headers_len || pairs == 0 || pairs > SG_SCGI_MAX_VARS)

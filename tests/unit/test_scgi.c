@@ -335,6 +335,35 @@ static void test_s2_too_many_variables(void)
 	free(buf);
 }
 
+/* The duplicate check's table is sized by the names in the block: a
+ * repeat is found at every size, and as the block arrives piece by piece. */
+static void test_s2_duplicate_in_blocks_of_every_size(void)
+{
+	static const int counts[] = { 3, 20, 31, 32, 33, 64, 100, 511, 512, 600, SG_SCGI_MAX_VARS - 1 };
+	size_t cap = 16 * SG_SCGI_MAX_VARS + 64;
+	char *blk = malloc(cap), *buf = malloc(cap + 16);
+	struct sg_scgi_head h;
+	struct sg_error err;
+
+	for (size_t c = 0; c < sizeof counts / sizeof counts[0]; c++) {
+		int step = counts[c] > 4 ? counts[c] - 3 : 1;
+		for (int which = 2; which <= counts[c] - 1; which += step) {
+			size_t n = block_with_vars(blk, cap, counts[c]);
+			n += (size_t)snprintf(blk + n, cap - n, "V%d%cx%c", which, 0, 0);
+			size_t len = netstring(buf, cap + 16, blk, n);
+			CHECK(parse(buf, len, &h, &err) == SG_SCGI_INVALID);
+			CHECK(strstr(err.msg, "twice") != NULL);
+			/* all but the repeated name's last bytes: still PARTIAL */
+			CHECK(parse(buf, len - 6, &h, &err) == SG_SCGI_PARTIAL);
+		}
+		size_t n = block_with_vars(blk, cap, counts[c]);
+		size_t len = netstring(buf, cap + 16, blk, n);
+		CHECK(parse(buf, len, &h, &err) == SG_SCGI_OK);
+	}
+	free(blk);
+	free(buf);
+}
+
 /* A head that can no longer become valid is refused before it is whole. */
 static void test_invalid_as_soon_as_it_cannot_be_valid(void)
 {
@@ -379,6 +408,7 @@ int main(void)
 	RUN(test_s2_missing_final_nul);
 	RUN(test_s2_empty_name);
 	RUN(test_s2_too_many_variables);
+	RUN(test_s2_duplicate_in_blocks_of_every_size);
 	RUN(test_s3_empty_values_accepted);
 	RUN(test_s4_cap_before_buffering);
 	RUN(test_invalid_as_soon_as_it_cannot_be_valid);
