@@ -12,6 +12,7 @@
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -21,6 +22,7 @@
 #include "gateway/worker/app_spec.h"
 #include "gateway/worker/cgi_serve.h"
 #include "gateway/worker/ctl.h"
+#include "gateway/worker/io.h"
 #include "gateway/worker/log_stream.h"
 #include "gateway/worker/pool.h"
 #include "gateway/worker/pyinit.h"
@@ -123,13 +125,41 @@ static int load_seccomp(const struct sg_worker_args *args, struct sg_seccomp_pro
  * the cell's other processes, and no worker exists yet. Outside a pid
  * namespace (the worker's own tests) -1 would mean every process of the
  * user, so nothing is done there. */
+#define STRAY_REAP_MS 2000
+
+/* The killed processes are reaped before any worker exists: until then
+ * they linger as zombies, which a worker's kill(pid, 0) still finds. Every
+ * process of the namespace ends up as the zygote's child (orphans are
+ * reparented to pid 1), so ECHILD means all are gone. Bounded: one stuck
+ * in an uninterruptible sleep runs no user code any more, and the SIGCHLD
+ * loop reaps it later. */
+static void reap_import_strays(void)
+{
+	uint64_t deadline = sg_now_ms() + STRAY_REAP_MS;
+	for (;;) {
+		pid_t pid = waitpid(-1, NULL, WNOHANG);
+		if (pid > 0 || (pid < 0 && errno == EINTR))
+			continue;
+		if (pid < 0)
+			return; /* ECHILD */
+		if (sg_now_ms() >= deadline) {
+			sg_warn("processes the app's import started are still exiting after %d ms",
+				STRAY_REAP_MS);
+			return;
+		}
+		usleep(1000);
+	}
+}
+
 static void kill_import_strays(void)
 {
 	if (getpid() != 1)
 		return;
-	if (kill(-1, SIGKILL) == 0)
+	if (kill(-1, SIGKILL) == 0) {
 		sg_warn("killed the processes the app's import started: they would have run "
 			"outside the seccomp filter");
+		reap_import_strays();
+	}
 }
 
 /* CGI scripts run with the workers' uid in the same cell: a dumpable
