@@ -119,12 +119,6 @@ static int load_seccomp(const struct sg_worker_args *args, struct sg_seccomp_pro
 	return 0;
 }
 
-/* Processes that the import started (a daemon, a forked helper) would run
- * without the seccomp filter, which reaches only the zygote's own threads
- * (TSYNC). As pid 1 of the cell's pid namespace, kill(-1) reaches exactly
- * the cell's other processes, and no worker exists yet. Outside a pid
- * namespace (the worker's own tests) -1 would mean every process of the
- * user, so nothing is done there. */
 #define STRAY_REAP_MS 2000
 
 /* The killed processes are reaped before any worker exists: until then
@@ -151,6 +145,12 @@ static void reap_import_strays(void)
 	}
 }
 
+/* Processes that the import started (a daemon, a forked helper) would run
+ * without the seccomp filter, which reaches only the zygote's own threads
+ * (TSYNC). As pid 1 of the cell's pid namespace, kill(-1) reaches exactly
+ * the cell's other processes, and no worker exists yet. Outside a pid
+ * namespace (the worker's own tests) -1 would mean every process of the
+ * user, so nothing is done there. */
 static void kill_import_strays(void)
 {
 	if (getpid() != 1)

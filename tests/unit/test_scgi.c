@@ -353,7 +353,7 @@ static void test_s2_duplicate_in_blocks_of_every_size(void)
 			size_t len = netstring(buf, cap + 16, blk, n);
 			CHECK(parse(buf, len, &h, &err) == SG_SCGI_INVALID);
 			CHECK(strstr(err.msg, "twice") != NULL);
-			/* all but the repeated name's last bytes: still PARTIAL */
+			/* 6 bytes short, the repeat cut off or cut short: still PARTIAL */
 			CHECK(parse(buf, len - 6, &h, &err) == SG_SCGI_PARTIAL);
 		}
 		size_t n = block_with_vars(blk, cap, counts[c]);
