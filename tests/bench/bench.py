@@ -25,7 +25,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-from sgbench import extras, interleave, load, memory, report, runner, targets  # noqa: E402
+from sgbench import extras, interleave, report, runner, targets  # noqa: E402
 
 PYTHON = "/usr/bin/python3"
 REPO = os.path.dirname(os.path.dirname(HERE))
@@ -175,52 +175,6 @@ def prepare(ctx, args):
     ctx.sandgate_help = (proc.stdout + proc.stderr).decode("utf-8", "replace")
 
 
-def run_target_once(ctx, args, target, app, port, rnd, results, t_end):
-    """Start, check, load at each connection count, sample, stop."""
-    tdir = os.path.join(ctx.run_dir, "t", "%s-%s-r%d" % (target.name, app, rnd))
-    os.makedirs(tdir)
-    os.chmod(tdir, 0o755)
-    key = (target.name, app)
-    try:
-        if not runner.port_free(port):
-            raise runner.StartError("port %d is in use" % port)
-        target.start(ctx, app, tdir, port)
-
-        def alive():
-            for srv in ctx.runner.servers:
-                if not srv.alive():
-                    raise runner.StartError("%s exited: %s" % (srv.name, srv.log_tail()))
-        info = load.check(port, app, ctx.start_timeout, alive)
-        log("%s/%s round %d: check ok (%s)" % (target.name, app, rnd, info))
-        for conns in args.conns:
-            if time.monotonic() > t_end:
-                results.status.setdefault(key, "skipped: --max-runtime reached")
-                break
-            if args.warmup > 0:
-                load.run_wrk(ctx.runner, port, app, conns, args.warmup,
-                             os.path.join(tdir, "wrk-warmup-c%d.txt" % conns))
-            cpu0 = memory.cpu_seconds(ctx.runner.servers, target.labels)
-            res = load.run_wrk(ctx.runner, port, app, conns, args.duration,
-                               os.path.join(tdir, "wrk-c%d.txt" % conns))
-            time.sleep(0.5)        # let in-flight work (CGI children) finish
-            memory.per_request(res, cpu0, memory.cpu_seconds(ctx.runner.servers, target.labels))
-            res["mem"] = memory.sample(ctx.runner.servers, target.labels)
-            res["round"] = rnd
-            results.add(target.name, app, conns, res)
-            log("%s/%s c=%d round %d: %.0f req/s, p50 %.2f ms, p99 %.2f ms, errors %d, "
-                "non-2xx %d, backend PSS %.1f MiB, CPU/request %.0f us backend + %.0f us front" % (
-                    target.name, app, conns, rnd, res["rps"], res["p50_ms"], res["p99_ms"],
-                    res["sock_errors"], res["non2xx"], res["mem"]["back_kb"] / 1024.0,
-                    res["back_cpu_us"], res["front_cpu_us"]))
-    except (runner.StartError, load.CheckError) as exc:
-        results.status[key] = "FAILED: %s" % exc
-        log("%s/%s round %d: FAILED: %s" % (target.name, app, rnd, exc))
-    finally:
-        if not ctx.runner.stop_all():
-            results.notes.append("%s/%s round %d: some processes could not be stopped"
-                                 % (target.name, app, rnd))
-
-
 def run_matrix(ctx, args, results, t_end):
     """Per app and round: the WSGI targets together, in interleaved slices
     (sgbench/interleave.py), then the CGI targets one at a time."""
@@ -241,15 +195,17 @@ def run_matrix(ctx, args, results, t_end):
                 continue
             together = [(t, targets.port_of(t, args.base_port)) for t in order if t.interleave]
             if together:
-                interleave.run_round(ctx, args, together, app, rnd, results, t_end, log)
+                interleave.run_round(ctx, args, together, app, rnd, results, t_end, log,
+                                     args.slice)
             for t in order:
                 if t.interleave or (t.name, app) in results.status:
                     continue
                 if time.monotonic() > t_end:
                     results.status[(t.name, app)] = "skipped: --max-runtime reached"
                     continue
-                run_target_once(ctx, args, t, app, targets.port_of(t, args.base_port), rnd,
-                                results, t_end)
+                # alone: a round of one, its measured run in one piece
+                interleave.run_round(ctx, args, [(t, targets.port_of(t, args.base_port))], app,
+                                     rnd, results, t_end, log, args.duration)
 
 
 def main(argv):

@@ -11,12 +11,13 @@ over the same minute as every other target's.
 
 CGI targets are not interleaved (see bench.py): their requests take up to
 a second at 32 connections and would spill into the next target's slice.
+Each runs alone, as a round of one target whose only slice is the whole
+measured run.
 """
 import os
-import statistics
 import time
 
-from . import load, memory, runner
+from . import load, memory, report, runner
 
 
 class Started:
@@ -39,8 +40,8 @@ def combine(slices):
     errs = [s["sock_detail"] for s in slices if s["sock_errors"]]
     return {
         "rps": reqs / secs if secs > 0 else float("nan"),
-        "p50_ms": _median([s["p50_ms"] for s in slices]),
-        "p99_ms": _median([s["p99_ms"] for s in slices]),
+        "p50_ms": report.median([s["p50_ms"] for s in slices]),
+        "p99_ms": report.median([s["p99_ms"] for s in slices]),
         "requests": reqs,
         "sock_errors": sum(s["sock_errors"] for s in slices),
         "sock_detail": "; ".join(errs),
@@ -48,11 +49,6 @@ def combine(slices):
         "rc": max((s["rc"] or 0 for s in slices), default=0),
         "slices": [s["rps"] for s in slices],
     }
-
-
-def _median(xs):
-    xs = [x for x in xs if x == x]
-    return statistics.median(xs) if xs else float("nan")
 
 
 def start_all(ctx, app, rnd, chosen, results, log):
@@ -82,9 +78,9 @@ def start_all(ctx, app, rnd, chosen, results, log):
     return up
 
 
-def measure(ctx, args, up, app, conns, rnd, results, log):
+def measure(ctx, args, up, app, conns, rnd, results, log, slice_s):
     """Warm-up of each target, then the measured slices, interleaved."""
-    n = max(1, round(args.duration / args.slice))
+    n = max(1, round(args.duration / slice_s))
     for st in up:
         if args.warmup > 0:
             load.run_wrk(ctx.runner, st.port, app, conns, args.warmup,
@@ -94,7 +90,7 @@ def measure(ctx, args, up, app, conns, rnd, results, log):
     for i in range(n):
         for st in (up if i % 2 == 0 else list(reversed(up))):
             slices[st.target.name].append(load.run_wrk(
-                ctx.runner, st.port, app, conns, args.slice,
+                ctx.runner, st.port, app, conns, slice_s,
                 os.path.join(st.tdir, "wrk-c%d-s%d.txt" % (conns, i + 1))))
     time.sleep(0.5)        # let in-flight requests finish before the CPU reading
     for st in up:
@@ -112,8 +108,9 @@ def measure(ctx, args, up, app, conns, rnd, results, log):
                 res["mem"]["back_own_kb"] / 1024.0, res["back_cpu_us"], res["front_cpu_us"]))
 
 
-def run_round(ctx, args, chosen, app, rnd, results, t_end, log):
-    """chosen: [(target, port)] in this round's order."""
+def run_round(ctx, args, chosen, app, rnd, results, t_end, log, slice_s):
+    """chosen: [(target, port)] in this round's order; slice_s: seconds per
+    slice of a measured run."""
     try:
         up = start_all(ctx, app, rnd, chosen, results, log)
         for conns in args.conns:
@@ -122,7 +119,7 @@ def run_round(ctx, args, chosen, app, rnd, results, t_end, log):
                     results.status.setdefault((st.target.name, app),
                                               "skipped: --max-runtime reached")
                 break
-            measure(ctx, args, up, app, conns, rnd, results, log)
+            measure(ctx, args, up, app, conns, rnd, results, log, slice_s)
     finally:
         if not ctx.runner.stop_all():
             results.notes.append("%s round %d: some processes could not be stopped" % (app, rnd))

@@ -35,7 +35,8 @@ class Results:
         self.samples.setdefault((target, app, conns), []).append(res)
 
 
-def _median(xs):
+def median(xs):
+    """The median of the numbers that are not NaN; NaN if none."""
     xs = [x for x in xs if x == x]
     return statistics.median(xs) if xs else float("nan")
 
@@ -57,21 +58,21 @@ def rows(args, results):
                     mem_sorted = sorted(ss, key=lambda s: s["mem"]["back_kb"])
                     mid = mem_sorted[(len(mem_sorted) - 1) // 2]["mem"]
                     r.update(
-                        rps=_median([s["rps"] for s in ss]),
-                        p50_ms=_median([s["p50_ms"] for s in ss]),
-                        p99_ms=_median([s["p99_ms"] for s in ss]),
+                        rps=median([s["rps"] for s in ss]),
+                        p50_ms=median([s["p50_ms"] for s in ss]),
+                        p99_ms=median([s["p99_ms"] for s in ss]),
                         rps_rounds=",".join("%.0f" % s["rps"] for s in sorted(ss, key=lambda s: s["round"])),
                         requests=sum(s["requests"] for s in ss),
-                        back_cpu_us=_median([s["back_cpu_us"] for s in ss]),
-                        front_cpu_us=_median([s["front_cpu_us"] for s in ss]),
+                        back_cpu_us=median([s["back_cpu_us"] for s in ss]),
+                        front_cpu_us=median([s["front_cpu_us"] for s in ss]),
                         sock_errors=sum(s["sock_errors"] for s in ss),
                         non2xx=sum(s["non2xx"] for s in ss),
-                        back_pss_mib=_median([s["mem"]["back_kb"] / 1024 for s in ss]) if mid["back_n"] else float("nan"),
-                        back_own_mib=_median([s["mem"]["back_own_kb"] / 1024 for s in ss]) if mid["back_n"] else float("nan"),
+                        back_pss_mib=median([s["mem"]["back_kb"] / 1024 for s in ss]) if mid["back_n"] else float("nan"),
+                        back_own_mib=median([s["mem"]["back_own_kb"] / 1024 for s in ss]) if mid["back_n"] else float("nan"),
                         back_n=mid["back_n"],
-                        front_pss_mib=_median([s["mem"]["front_kb"] / 1024 for s in ss]) if mid["front_n"] else float("nan"),
+                        front_pss_mib=median([s["mem"]["front_kb"] / 1024 for s in ss]) if mid["front_n"] else float("nan"),
                         parts=memory.parts_text(mid["parts"]),
-                        cpu_parts=" + ".join("%s %.0f" % (k, _median([s["cpu_parts"].get(k, 0.0) for s in ss]))
+                        cpu_parts=" + ".join("%s %.0f" % (k, median([s["cpu_parts"].get(k, 0.0) for s in ss]))
                                              for k in ss[0]["cpu_parts"]),
                         users=",".join(sorted(set().union(*(s["mem"]["users"] for s in ss)))),
                         seccomp=",".join(str(m) for m in sorted(set().union(*(s["mem"]["seccomp"] for s in ss)))),
