@@ -146,7 +146,7 @@ static void run_app(const struct sg_server *srv, const struct sg_request *req,
  * the client still waits for a 100 Continue: it has sent nothing. */
 static void end_connection(int fd, const struct sg_body *body)
 {
-	shutdown(fd, SHUT_WR);
+	sg_response_end(response);
 	if (!response->broken && body->unread > 0 && !body->send_continue) {
 		uint64_t left = body->unread < DRAIN_MAX ? body->unread : DRAIN_MAX;
 		uint64_t deadline = sg_now_ms() + DRAIN_MS;

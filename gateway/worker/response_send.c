@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <sys/sendfile.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include "gateway/worker/canned.h"
@@ -15,7 +16,7 @@ void sg_response_init(struct sg_response *resp, int fd, int proto, bool is_head,
 	resp->is_head = is_head;
 	resp->started = started;
 	resp->headers_set = resp->headers_sent = resp->write_used = false;
-	resp->broken = resp->over_length = false;
+	resp->broken = resp->over_length = resp->ended = false;
 	resp->auto_length = -1;
 	resp->body_sent = 0;
 	resp->status_sent = 0;
@@ -27,6 +28,13 @@ bool sg_response_complete(const struct sg_response *resp)
 {
 	int64_t cl = resp->head.content_length;
 	return resp->headers_set && cl >= 0 && resp->body_sent >= (uint64_t)cl;
+}
+
+void sg_response_end(struct sg_response *resp)
+{
+	if (!resp->ended)
+		shutdown(resp->fd, SHUT_WR);
+	resp->ended = true;
 }
 
 /* The timeout handler may have answered 504 already; then it aborts the

@@ -24,6 +24,7 @@ struct sg_response {
 	bool write_used;
 	bool broken;               /* client gone or response cut off: send no more */
 	bool over_length;          /* the app offered more than its Content-Length */
+	bool ended;                /* shut down for writing: the peer has its EOF */
 	int64_t auto_length;       /* Content-Length the worker adds, -1 for none */
 	uint64_t body_sent;
 	int status_sent;           /* 0 until a head went out */
@@ -44,6 +45,10 @@ int sg_response_sendfile(struct sg_response *resp, int fd, off_t offset, uint64_
 
 /* True once the app's Content-Length has been sent in full. */
 bool sg_response_complete(const struct sg_response *resp);
+
+/* The response is whole: the peer gets its EOF now (shutdown SHUT_WR),
+ * not after the app's close() and the request's cleanup. */
+void sg_response_end(struct sg_response *resp);
 
 /* Sends a canned error instead of the app's response (nothing sent yet). */
 void sg_response_canned(struct sg_response *resp, int status);

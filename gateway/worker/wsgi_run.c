@@ -173,10 +173,13 @@ void sg_wsgi_run(PyObject *app, PyObject *environ, PyObject *start_response,
 		return;
 	}
 	bool known_length = false;
-	if (send_file(resp, result, what) || send_iterable(resp, result, &known_length, what) == 0)
+	if (send_file(resp, result, what) || send_iterable(resp, result, &known_length, what) == 0) {
 		finish(resp, known_length, what);
-	else
+		/* Before close(), which for a framework means its teardown. */
+		sg_response_end(resp);
+	} else {
 		app_failed(resp, what);
+	}
 	close_result(resp, result, what);
 	Py_DECREF(result);
 }

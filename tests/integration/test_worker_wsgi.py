@@ -255,6 +255,24 @@ def test_w7_close_called(app, tmp_path):
     assert wait_file(marker) == "closed after 4\n"
 
 
+def test_w7_eof_comes_before_close(app, tmp_path):
+    """The response ends when its last byte is out, not after close(): a
+    slow teardown (a framework's, a connection pool's) does not hold back a
+    response that only EOF ends (no Content-Length here), nor the front
+    end's upstream connection. close() waits for the go file, which the
+    client writes once it has seen EOF; had EOF waited for close(), it
+    would come after close() gave up waiting and wrote its marker."""
+    marker, go = tmp_path / "closed", tmp_path / "go"
+    with app.connect() as s:
+        s.sendall(scgi_request(base_env("/raw/close?" + _q(marker=marker, mode="wait", go=go))))
+        raw = read_all(s)
+        closed_at_eof = marker.exists()
+    go.write_text("go")
+    assert raw.endswith(b"chunk1;chunk2;chunk3;") and b"Content-Length" not in raw
+    assert not closed_at_eof
+    assert wait_file(marker) == "closed after 4\n"
+
+
 def test_w7_close_called_after_an_error(app, tmp_path):
     marker = tmp_path / "closed"
     r = app.send_scgi(base_env("/raw/close?" + _q(marker=marker, mode="raise")))

@@ -10,6 +10,7 @@ use calls the validator forbids (read() without an argument).
 import json
 import os
 import sys
+import time
 from urllib.parse import parse_qs
 from wsgiref.validate import validator
 
@@ -269,10 +270,11 @@ def latin1_header(environ, start_response):
 
 
 class Tracked:
-    """An iterable whose close() leaves a marker file (W7)."""
+    """An iterable whose close() leaves a marker file (W7). mode "wait":
+    close() first waits (5 s at most) for the file named by go."""
 
-    def __init__(self, marker, mode):
-        self.marker, self.mode, self.sent = marker, mode, 0
+    def __init__(self, marker, mode, go=None):
+        self.marker, self.mode, self.go, self.sent = marker, mode, go, 0
 
     def __iter__(self):
         return self
@@ -290,6 +292,10 @@ class Tracked:
         return b"chunk%d;" % self.sent
 
     def close(self):
+        for _ in range(100 if self.mode == "wait" else 0):
+            if os.path.exists(self.go):
+                break
+            time.sleep(0.05)
         with open(self.marker, "a") as f:
             f.write("closed after %d\n" % self.sent)
 
@@ -297,7 +303,7 @@ class Tracked:
 def close_view(environ, start_response):
     q = query(environ)
     start_response("200 OK", [("Content-Type", "text/plain")])
-    return Tracked(q["marker"], q.get("mode", "ok"))
+    return Tracked(q["marker"], q.get("mode", "ok"), q.get("go"))
 
 
 RAW = {
