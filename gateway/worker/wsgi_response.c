@@ -134,6 +134,11 @@ static PyObject *write_fn(PyObject *self, PyObject *data)
 		PyErr_SetString(PyExc_RuntimeError, "write() after the request ended");
 		return NULL;
 	}
+	/* From close(), say: the peer has had its EOF (wsgi_run.c). */
+	if (resp->ended) {
+		PyErr_SetString(PyExc_RuntimeError, "write() after the response ended");
+		return NULL;
+	}
 	if (!PyBytes_Check(data))
 		return PyErr_Format(PyExc_TypeError, "write() argument must be bytes, not %.100s",
 				    Py_TYPE(data)->tp_name);

@@ -46,8 +46,9 @@ int sg_response_sendfile(struct sg_response *resp, int fd, off_t offset, uint64_
 /* True once the app's Content-Length has been sent in full. */
 bool sg_response_complete(const struct sg_response *resp);
 
-/* The response is whole: the peer gets its EOF now (shutdown SHUT_WR),
- * not after the app's close() and the request's cleanup. */
+/* The peer gets its EOF now (shutdown SHUT_WR), once: when the body is
+ * out, before the app's close() (wsgi_run.c), or, at the latest, when the
+ * request ends, whatever was sent (request.c). write() fails from then on. */
 void sg_response_end(struct sg_response *resp);
 
 /* Sends a canned error instead of the app's response (nothing sent yet). */

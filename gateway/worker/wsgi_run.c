@@ -40,6 +40,8 @@ static void app_failed(struct sg_response *resp, const char *what)
 	char context[160];
 	snprintf(context, sizeof context, "error in the app while serving %s:", what);
 	sg_log_exception(context);
+	if (resp->ended)
+		return; /* close() failed after a whole response: it stands */
 	if (!resp->headers_sent && !resp->broken)
 		sg_response_canned(resp, 500);
 	else

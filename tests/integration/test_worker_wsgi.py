@@ -263,7 +263,7 @@ def test_w7_eof_comes_before_close(app, tmp_path):
     client writes once it has seen EOF; had EOF waited for close(), it
     would come after close() gave up waiting and wrote its marker."""
     marker, go = tmp_path / "closed", tmp_path / "go"
-    with app.connect() as s:
+    with app.connect() as s:  # the fixture's --timeout 20 outlasts close()'s 15 s
         s.sendall(scgi_request(base_env("/raw/close?" + _q(marker=marker, mode="wait", go=go))))
         raw = read_all(s)
         closed_at_eof = marker.exists()
@@ -271,6 +271,15 @@ def test_w7_eof_comes_before_close(app, tmp_path):
     assert raw.endswith(b"chunk1;chunk2;chunk3;") and b"Content-Length" not in raw
     assert not closed_at_eof
     assert wait_file(marker) == "closed after 4\n"
+
+
+def test_w7_write_from_close_raises_and_the_response_stands(app, tmp_path):
+    """The peer has had its EOF when close() runs: write() there raises,
+    and leaves the response as it went out."""
+    marker = tmp_path / "closed"
+    r = app.send_scgi(base_env("/raw/close?" + _q(marker=marker, mode="late")))
+    assert (r.status, r.body) == (200, b"chunk1;chunk2;chunk3;")
+    assert wait_file(marker) == "closed after 4; RuntimeError: write() after the response ended\n"
 
 
 def test_w7_close_called_after_an_error(app, tmp_path):

@@ -271,10 +271,11 @@ def latin1_header(environ, start_response):
 
 class Tracked:
     """An iterable whose close() leaves a marker file (W7). mode "wait":
-    close() first waits (5 s at most) for the file named by go."""
+    close() first waits (15 s at most) for the file named by go; "late":
+    close() calls write() and notes what that raised."""
 
-    def __init__(self, marker, mode, go=None):
-        self.marker, self.mode, self.go, self.sent = marker, mode, go, 0
+    def __init__(self, marker, mode, go=None, write=None):
+        self.marker, self.mode, self.go, self.write, self.sent = marker, mode, go, write, 0
 
     def __iter__(self):
         return self
@@ -292,18 +293,24 @@ class Tracked:
         return b"chunk%d;" % self.sent
 
     def close(self):
-        for _ in range(100 if self.mode == "wait" else 0):
-            if os.path.exists(self.go):
-                break
+        deadline = time.monotonic() + 15
+        while self.mode == "wait" and not os.path.exists(self.go) and time.monotonic() < deadline:
             time.sleep(0.05)
+        note = ""
+        if self.mode == "late":
+            try:
+                self.write(b"late")
+                note = "; write() worked"
+            except Exception as e:
+                note = "; %s: %s" % (type(e).__name__, e)
         with open(self.marker, "a") as f:
-            f.write("closed after %d\n" % self.sent)
+            f.write("closed after %d%s\n" % (self.sent, note))
 
 
 def close_view(environ, start_response):
     q = query(environ)
-    start_response("200 OK", [("Content-Type", "text/plain")])
-    return Tracked(q["marker"], q.get("mode", "ok"), q.get("go"))
+    write = start_response("200 OK", [("Content-Type", "text/plain")])
+    return Tracked(q["marker"], q.get("mode", "ok"), q.get("go"), write)
 
 
 RAW = {
