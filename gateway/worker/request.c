@@ -141,10 +141,10 @@ static void run_app(const struct sg_server *srv, const struct sg_request *req,
 }
 
 /* Lingering close: the client has its EOF (usually since before the app's
- * close(): wsgi_run.c), then what it still sends is read
- * and dropped for a bounded time, so that closing with unread bytes does not
- * reset the connection before the client has read the response. Not when
- * the client still waits for a 100 Continue: it has sent nothing. */
+ * close(): wsgi_run.c), then what it still sends is read and dropped for a
+ * bounded time, so that closing with unread bytes does not reset the
+ * connection before the client has read the response. Not when the client
+ * still waits for a 100 Continue: it has sent nothing. */
 static void end_connection(int fd, const struct sg_body *body)
 {
 	sg_response_end(response);
