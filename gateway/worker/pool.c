@@ -31,7 +31,7 @@ static int spawn(struct sg_pool *pool, int i)
 		close(pool->close_in_child);
 		close(SG_FD_CTL);
 		close(SG_FD_SCOREBOARD);
-		sg_worker_run(pool->args, &pool->board->slot[i], pool->app);
+		sg_worker_run(pool->args, &pool->board->slot[i], i, pool->app);
 	}
 	PyOS_AfterFork_Parent();
 	if (pid < 0) {

@@ -155,18 +155,25 @@ _Noreturn static void finish_and_leave(const struct sg_server *srv)
 }
 
 /* All the workers of a cell wait on the same dispatch and listening
- * sockets. With poll() every event woke every idle worker, and all but one
- * then found nothing (accept4: EAGAIN, about 0.8 per request with 2 workers
- * and one client). EPOLLEXCLUSIVE wakes one waiting worker per event; each
- * worker has its own epoll set, made after the fork. */
-static int wait_setup(const struct sg_worker_args *args, struct sg_error *err)
+ * sockets, each through an epoll set of its own, made after the fork.
+ * With poll() every event woke every idle worker, and all but one then
+ * found nothing (accept4: EAGAIN). With EPOLLEXCLUSIVE in every set an
+ * event wakes one idle worker, always the first that registered, on the
+ * CPU it last ran on; on a VM that vCPU has usually halted meanwhile, and
+ * waiting for it to wake cost 12 % of hello's throughput at 1 connection.
+ * So the worker of slot 0 registers without EPOLLEXCLUSIVE: an event wakes
+ * it and one other idle worker, never more, and whichever runs first takes
+ * the request. The one woken in vain costs about 4 % at 32 connections
+ * (docs/performance.md, "One worker races the others"). */
+static int wait_setup(const struct sg_worker_args *args, bool races, struct sg_error *err)
 {
 	wait_fd = epoll_create1(EPOLL_CLOEXEC);
 	if (wait_fd < 0)
 		return sg_fail_errno(err, "epoll_create1");
 	int fds[2] = { SG_FD_DISPATCH, SG_FD_LISTEN };
 	for (int i = 0; i < (args->listen_fd ? 2 : 1); i++) {
-		struct epoll_event ev = { .events = EPOLLIN | EPOLLEXCLUSIVE, .data.fd = fds[i] };
+		struct epoll_event ev = { .events = EPOLLIN | (races ? 0 : EPOLLEXCLUSIVE),
+					  .data.fd = fds[i] };
 		if (epoll_ctl(wait_fd, EPOLL_CTL_ADD, fds[i], &ev) < 0)
 			return sg_fail_errno(err, "descriptor %d", fds[i]);
 	}
@@ -202,7 +209,8 @@ static bool wait_and_serve(const struct sg_server *srv, bool *direct_first)
 	return routed && serve_routed(srv);
 }
 
-_Noreturn void sg_worker_run(const struct sg_worker_args *args, struct sg_slot *slot, PyObject *app)
+_Noreturn void sg_worker_run(const struct sg_worker_args *args, struct sg_slot *slot,
+			     int slot_index, PyObject *app)
 {
 	pid_t pid = getpid();
 	char tag[SG_WORKER_NAME_MAX + 16];
@@ -212,7 +220,7 @@ _Noreturn void sg_worker_run(const struct sg_worker_args *args, struct sg_slot *
 
 	struct sg_error err;
 	conn_buf = malloc(SG_DIRECT_BUF > SG_ROUTED_BUF ? SG_DIRECT_BUF : SG_ROUTED_BUF);
-	if (conn_buf == NULL || wait_setup(args, &err) < 0 || sg_request_setup(&err) < 0 ||
+	if (conn_buf == NULL || wait_setup(args, slot_index == 0, &err) < 0 || sg_request_setup(&err) < 0 ||
 	    sg_signals_init(sg_log_stream_prefix(), args->timeout, slot, &err) < 0 ||
 	    (args->cgi && (sg_cgi_pump_setup(&err) < 0 || sg_cgi_reap_setup(&err) < 0))) {
 		sg_error("worker setup: %s", conn_buf == NULL ? "out of memory" : err.msg);

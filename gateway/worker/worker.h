@@ -9,8 +9,9 @@
 #include "gateway/cellproto.h"
 #include "gateway/worker/args.h"
 
-/* Runs in the child after fork (and PyOS_AfterFork_Child); never returns. */
+/* Runs in the child after fork (and PyOS_AfterFork_Child); never returns.
+ * slot is the scoreboard's slot[slot_index]. */
 _Noreturn void sg_worker_run(const struct sg_worker_args *args, struct sg_slot *slot,
-			     PyObject *app);
+			     int slot_index, PyObject *app);
 
 #endif

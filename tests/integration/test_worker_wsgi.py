@@ -646,6 +646,37 @@ def test_max_requests_recycles(make_worker):
     assert slot["requests"] == 1
 
 
+EPOLLEXCLUSIVE = 1 << 28
+
+
+def _waits_on(pid):
+    """{descriptor: epoll events} of the one epoll set of process pid,
+    from /proc/PID/fdinfo."""
+    sets = [fd for fd in os.listdir("/proc/%d/fd" % pid)
+            if os.readlink("/proc/%d/fd/%s" % (pid, fd)) == "anon_inode:[eventpoll]"]
+    assert len(sets) == 1, sets
+    with open("/proc/%d/fdinfo/%s" % (pid, sets[0])) as fh:
+        return {int(m.group(1)): int(m.group(2), 16)
+                for m in re.finditer(r"^tfd:\s+(\d+)\s+events:\s+([0-9a-f]+)", fh.read(), re.M)}
+
+
+def test_one_worker_races_the_others(make_worker):
+    """The worker of slot 0 waits without EPOLLEXCLUSIVE, so each event
+    wakes it and at most one other idle worker (worker.c, wait_setup)."""
+    w = make_worker("validate_app.py", processes=3)
+    slots = w.wait_all_idle()
+    waits = [_waits_on(s["pid"]) for s in slots]
+    assert all(sorted(ws) == [4, 6] for ws in waits), waits   # dispatch, listening socket
+    assert [[bool(ev & EPOLLEXCLUSIVE) for ev in ws.values()] for ws in waits] == \
+        [[False, False], [True, True], [True, True]], waits
+    # a recycled worker of slot 0 races again
+    w2 = make_worker("validate_app.py", processes=1, args=["--max-requests", "1"])
+    first = int(w2.send_scgi("/raw/pid").body)
+    w2.recv_ctl(types=(CTL_WORKER_EXIT,))
+    slot = w2.wait_slots(lambda ss: ss[0]["pid"] not in (0, first) and ss[0]["state"] == SLOT_IDLE)[0]
+    assert not any(ev & EPOLLEXCLUSIVE for ev in _waits_on(slot["pid"]).values())
+
+
 def test_timeout_504_and_python_stack(make_worker):
     w = make_worker("slow_app.py", processes=1, args=["--timeout", "3"])
     result = {}
