@@ -30,11 +30,25 @@ bool sg_response_complete(const struct sg_response *resp)
 	return resp->headers_set && cl >= 0 && resp->body_sent >= (uint64_t)cl;
 }
 
+/* A clean EOF after a cut-off body without Content-Length would make it
+ * look whole to nginx and to a client. SO_LINGER 0 turns the close() into
+ * a TCP reset, which nginx passes on by cutting its own response off. A
+ * Unix socket has no such signal: its peer sees EOF either way. */
+static void abort_on_close(int fd)
+{
+	struct linger reset = { .l_onoff = 1, .l_linger = 0 };
+	setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
+}
+
 void sg_response_end(struct sg_response *resp)
 {
-	if (!resp->ended)
-		shutdown(resp->fd, SHUT_WR);
+	if (resp->ended)
+		return;
 	resp->ended = true;
+	if (resp->broken)
+		abort_on_close(resp->fd);
+	else
+		shutdown(resp->fd, SHUT_WR);
 }
 
 /* The timeout handler may have answered 504 already; then it aborts the

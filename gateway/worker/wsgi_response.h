@@ -48,7 +48,9 @@ bool sg_response_complete(const struct sg_response *resp);
 
 /* The peer gets its EOF now (shutdown SHUT_WR), once: when the body is
  * out, before the app's close() (wsgi_run.c), or, at the latest, when the
- * request ends, whatever was sent (request.c). write() fails from then on. */
+ * request ends, whatever was sent (request.c). write() fails from then on.
+ * A response cut off (resp->broken) gets no EOF: on TCP the close() that
+ * follows sends a reset instead (W13: abort the connection). */
 void sg_response_end(struct sg_response *resp);
 
 /* Sends a canned error instead of the app's response (nothing sent yet). */

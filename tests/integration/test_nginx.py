@@ -9,8 +9,8 @@ import urllib.parse
 
 import pytest
 
-from conftest import (free_port, nginx_scgi_location, parse_http_response, raw_exchange,
-                      web_server_group_args)
+from conftest import (curl, free_port, nginx_scgi_location, parse_http_response,
+                      raw_exchange, web_server_group_args)
 
 PREFIX = "/app"
 
@@ -210,6 +210,19 @@ def test_timeout_is_504_through_nginx(sandgate, nginx, workdir, apps):
     resp = ng.get(PREFIX + "/sleep?s=30")
     assert resp.status == 504
     assert ng.get(PREFIX + "/").status == 200
+
+
+def test_body_cut_off_by_the_app_W13(sandgate, nginx, workdir, apps):
+    """W13: the app raises after its first chunk, with no Content-Length. On
+    the routed TCP path the worker resets the connection, and nginx ends its
+    chunked answer without the last chunk, so curl reports the body cut off
+    (18) instead of exiting 0. Over the direct path's Unix socket there is
+    no reset to give: nginx sees a clean EOF (docs/architecture.md)."""
+    _, ng = start_behind_nginx(sandgate, nginx, workdir, "routed", [apps / "body_raise_app.py"])
+    out = curl(ng.url + PREFIX + "/?after")
+    assert out.returncode == 18, (out.returncode, out.stdout, out.stderr)
+    assert b"first chunk\n".startswith(out.stdout)   # nginx may drop what it held
+    assert ng.get(PREFIX + "/?before").status == 500   # the worker serves on
 
 
 def test_head_has_no_body_C9(sandgate, nginx, workdir, apps, request_path):

@@ -87,6 +87,18 @@ def write_big_file(path, mib):
     return digest.hexdigest()
 
 
+def test_body_cut_off_by_the_app_resets_the_connection_W13(sandgate, apps):
+    """W13: an exception after the head aborts the connection. The answer
+    has no Content-Length and ends at the close, so only a reset tells the
+    client that its body is not whole: curl fails (56) instead of exiting 0."""
+    sg = sandgate("--http", http_addr(), apps / "body_raise_app.py")
+    out = curl("-i", sg.url + "/?after")
+    assert out.returncode == 56, (out.returncode, out.stdout, out.stderr)
+    assert b"Connection reset by peer" in out.stderr
+    assert out.stdout.startswith(b"HTTP/1.1 200") and out.stdout.endswith(b"\r\n\r\nfirst chunk\n")
+    assert sg.get("/?before").status == 500   # the worker serves on
+
+
 def test_download_50MiB_W12(sandgate, apps):
     """W12: 50 MiB through wsgi.file_wrapper, checksum intact."""
     expected = write_big_file(apps / "big.bin", 50)
