@@ -18,7 +18,8 @@ import time
 import pytest
 
 from worker_driver import (APPS, CTL_DRAIN, CTL_IMPORT_FAILED, CTL_READY, CTL_TIMEOUT,
-                           CTL_WORKER_EXIT, DISPATCH, DISPATCH_MAGIC, PROTO_HTTP,
+                           CTL_WORKER_EXIT, DISPATCH, DISPATCH_MAGIC, FD_DISPATCH, FD_LISTEN,
+                           PROTO_HTTP,
                            PROTO_SCGI, SLOT_BUSY, SLOT_IDLE, WORKER, Response, Worker,
                            base_env, read_all, scgi_request, sha256)
 
@@ -666,7 +667,7 @@ def test_one_worker_races_the_others(make_worker):
     w = make_worker("validate_app.py", processes=3)
     slots = w.wait_all_idle()
     waits = [_waits_on(s["pid"]) for s in slots]
-    assert all(sorted(ws) == [4, 6] for ws in waits), waits   # dispatch, listening socket
+    assert all(sorted(ws) == [FD_DISPATCH, FD_LISTEN] for ws in waits), waits
     assert [[bool(ev & EPOLLEXCLUSIVE) for ev in ws.values()] for ws in waits] == \
         [[False, False], [True, True], [True, True]], waits
     # a recycled worker of slot 0 races again
