@@ -220,7 +220,8 @@ _Noreturn void sg_worker_run(const struct sg_worker_args *args, struct sg_slot *
 
 	struct sg_error err;
 	conn_buf = malloc(SG_DIRECT_BUF > SG_ROUTED_BUF ? SG_DIRECT_BUF : SG_ROUTED_BUF);
-	if (conn_buf == NULL || wait_setup(args, slot_index == 0, &err) < 0 || sg_request_setup(&err) < 0 ||
+	bool races = slot_index == 0; /* see wait_setup() */
+	if (conn_buf == NULL || wait_setup(args, races, &err) < 0 || sg_request_setup(&err) < 0 ||
 	    sg_signals_init(sg_log_stream_prefix(), args->timeout, slot, &err) < 0 ||
 	    (args->cgi && (sg_cgi_pump_setup(&err) < 0 || sg_cgi_reap_setup(&err) < 0))) {
 		sg_error("worker setup: %s", conn_buf == NULL ? "out of memory" : err.msg);

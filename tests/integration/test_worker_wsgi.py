@@ -17,9 +17,8 @@ import time
 
 import pytest
 
-from worker_driver import (APPS, CTL_DRAIN, CTL_IMPORT_FAILED, CTL_READY, CTL_TIMEOUT,
-                           CTL_WORKER_EXIT, DISPATCH, DISPATCH_MAGIC, FD_DISPATCH, FD_LISTEN,
-                           PROTO_HTTP,
+from worker_driver import (APPS, CTL_DRAIN, CTL_IMPORT_FAILED, CTL_TIMEOUT, CTL_WORKER_EXIT,
+                           DISPATCH, DISPATCH_MAGIC, FD_DISPATCH, FD_LISTEN, PROTO_HTTP,
                            PROTO_SCGI, SLOT_BUSY, SLOT_IDLE, WORKER, Response, Worker,
                            base_env, read_all, scgi_request, sha256)
 
