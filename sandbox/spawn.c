@@ -92,6 +92,13 @@ static int child_main(void *arg)
 		child_fail(c, step);
 	if (sethostname(sp->hostname, strlen(sp->hostname)) < 0)
 		child_fail(c, "sethostname");
+	/* Every process of the cell inherits SCHED_BATCH: a woken worker does
+	 * not preempt the task on its CPU (usually the front end that just
+	 * handed it a request) but runs when that task sleeps or its slice
+	 * ends. docs/performance.md, "The cell runs SCHED_BATCH". */
+	struct sched_param no_priority = { 0 };
+	if (sched_setscheduler(0, SCHED_BATCH, &no_priority) < 0)
+		child_fail(c, "sched_setscheduler(SCHED_BATCH)");
 	step = sg_rlimits_apply(&sp->rlimits);
 	if (step == NULL)
 		step = sg_creds_drop(sp->uid, sp->gid);

@@ -1,6 +1,7 @@
 """Credentials and limits of a cell: catalogue rows 34 (setuid and file
 capabilities give nothing) and 35 (no capabilities left, securebits
-locked), and the rlimits a cell starts with (sandbox/rlimits.c).
+locked), the rlimits a cell starts with (sandbox/rlimits.c) and its scheduling
+policy (sandbox/spawn.c).
 
 Every attack runs twice with the same code (attack_app.py): in a worker of
 a cell, where it must fail, and unconfined, as the same user outside
@@ -167,6 +168,19 @@ def test_zygote_and_workers_seen_from_the_host(cell):
         assert soft == hard <= NOFILE_MAX, (pid, limits)
 
 
+def test_cell_runs_sched_batch(cell):
+    """Every process of the cell is SCHED_BATCH (sandbox/spawn.c), so a
+    woken worker does not preempt the front end on its CPU; the gateway,
+    the cell's parent, keeps the default policy."""
+    cell.attack("caps")  # a worker has surely been forked
+    zygotes = children_of(cell.sg.proc.pid)
+    workers = children_of(zygotes[0])
+    assert workers, "the zygote has no workers"
+    for pid in zygotes + workers:
+        assert os.sched_getscheduler(pid) == os.SCHED_BATCH, pid
+    assert os.sched_getscheduler(cell.sg.proc.pid) == os.SCHED_OTHER
+
+
 # ---------------------------------------------------------------- fail closed
 
 EHWPOISON = 133  # Linux; Python's errno module does not name it
@@ -189,6 +203,7 @@ LAYER_STEPS = [
     (["prctl", "0=47", "1=4"], "prctl(PR_CAP_AMBIENT_CLEAR_ALL)"),
     (["capset"], "cap_set_proc (clear permitted/effective/inheritable)"),
     (["prctl", "0=38"], "prctl(PR_SET_NO_NEW_PRIVS)"),
+    (["sched_setscheduler"], "sched_setscheduler(SCHED_BATCH)"),   # sandbox/spawn.c
 ]
 
 
