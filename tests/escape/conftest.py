@@ -46,6 +46,13 @@ def children_of(pid):
     return found
 
 
+def cell_tree(sg):
+    """[zygote, its workers] of a gateway that has one cell."""
+    zygotes = children_of(sg.proc.pid)
+    assert len(zygotes) == 1, zygotes
+    return zygotes + children_of(zygotes[0])
+
+
 def uid_of_pid(pid):
     with open("/proc/%d/status" % pid) as f:
         for line in f:

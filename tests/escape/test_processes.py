@@ -19,8 +19,8 @@ from urllib.parse import urlencode
 
 import pytest
 
-from conftest import (IS_ROOT, Cell, app_dir, children_of, fields, free_port, integration_conftest,
-                      mode_users, setpriv, wait_until)
+from conftest import (IS_ROOT, Cell, app_dir, cell_tree, children_of, fields, free_port,
+                      integration_conftest, mode_users, setpriv, wait_until)
 from test_seccomp import copy_install, hello_app
 
 HERE = Path(__file__).resolve().parent
@@ -73,13 +73,6 @@ def proc_cell(request, sandgate, workdir):
                        user=runner, ready_path="/?attack=none")
     cell.ipc = names
     return cell
-
-
-def cell_tree(sg):
-    """[zygote, its workers] of a gateway that has one cell."""
-    zygotes = children_of(sg.proc.pid)
-    assert len(zygotes) == 1, zygotes
-    return zygotes + children_of(zygotes[0])
 
 
 # ---------------------------------------------------------------- row 13
